@@ -28,15 +28,27 @@ pub struct Location {
 
 impl Location {
     pub fn file(file: impl Into<PathBuf>) -> Self {
-        Location { file: file.into(), line: None, column: None }
+        Location {
+            file: file.into(),
+            line: None,
+            column: None,
+        }
     }
 
     pub fn at(file: impl Into<PathBuf>, line: usize, column: usize) -> Self {
-        Location { file: file.into(), line: Some(line), column: Some(column) }
+        Location {
+            file: file.into(),
+            line: Some(line),
+            column: Some(column),
+        }
     }
 
     pub fn line(file: impl Into<PathBuf>, line: usize) -> Self {
-        Location { file: file.into(), line: Some(line), column: None }
+        Location {
+            file: file.into(),
+            line: Some(line),
+            column: None,
+        }
     }
 }
 
@@ -111,7 +123,12 @@ impl Diagnostics {
         location: Location,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        self.items.push(Diagnostic { severity, location, message: message.into(), hint: None });
+        self.items.push(Diagnostic {
+            severity,
+            location,
+            message: message.into(),
+            hint: None,
+        });
         self.items.last_mut().expect("just pushed")
     }
 
@@ -191,8 +208,11 @@ mod tests {
     #[test]
     fn diagnostics_render_location_message_and_hint() {
         let mut ds = Diagnostics::new();
-        ds.error(Location::at("pkg/inputs.csv", 12, 3), "`abc` is not a number")
-            .hint("write numbers with a `.` decimal point");
+        ds.error(
+            Location::at("pkg/inputs.csv", 12, 3),
+            "`abc` is not a number",
+        )
+        .hint("write numbers with a `.` decimal point");
         ds.note(Location::file("pkg/products.csv"), "fine");
         assert!(ds.has_errors());
         assert_eq!(

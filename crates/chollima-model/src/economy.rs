@@ -21,7 +21,9 @@ pub struct IdList {
 
 impl std::fmt::Debug for IdList {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdList").field("len", &self.ids.len()).finish()
+        f.debug_struct("IdList")
+            .field("len", &self.ids.len())
+            .finish()
     }
 }
 
@@ -37,7 +39,10 @@ fn hash_id(id: &str) -> u64 {
 
 impl IdList {
     pub fn with_capacity(n: usize) -> Self {
-        IdList { ids: Vec::with_capacity(n), index: HashTable::with_capacity(n) }
+        IdList {
+            ids: Vec::with_capacity(n),
+            index: HashTable::with_capacity(n),
+        }
     }
 
     /// Appends `id` and returns its position, or `Err(existing position)` when it is already there.
@@ -49,14 +54,17 @@ impl IdList {
         }
         let position = self.ids.len() as u32;
         let ids = &self.ids;
-        self.index.insert_unique(hash, position, |&i| hash_id(&ids[i as usize]));
+        self.index
+            .insert_unique(hash, position, |&i| hash_id(&ids[i as usize]));
         self.ids.push(id);
         Ok(position)
     }
 
     /// Position of `id`, if present.
     pub fn get(&self, id: &str) -> Option<u32> {
-        self.index.find(hash_id(id), |&i| self.ids[i as usize] == id).copied()
+        self.index
+            .find(hash_id(id), |&i| self.ids[i as usize] == id)
+            .copied()
     }
 
     pub fn len(&self) -> usize {
@@ -117,7 +125,11 @@ pub struct PlanSettings {
 
 impl Default for PlanSettings {
     fn default() -> Self {
-        PlanSettings { years: 1, priorities: Vec::new(), floor: 0.0 }
+        PlanSettings {
+            years: 1,
+            priorities: Vec::new(),
+            floor: 0.0,
+        }
     }
 }
 
@@ -179,9 +191,13 @@ impl Products {
         for column in [&mut self.names, &mut self.groups].into_iter().flatten() {
             column.push(String::new());
         }
-        for column in [&mut self.import_price, &mut self.export_price, &mut self.export_limit]
-            .into_iter()
-            .flatten()
+        for column in [
+            &mut self.import_price,
+            &mut self.export_price,
+            &mut self.export_limit,
+        ]
+        .into_iter()
+        .flatten()
         {
             column.push(None);
         }
@@ -326,7 +342,12 @@ impl Economy {
     /// Adds a target row.
     pub fn push_target(&mut self, product: u32, category: &str, quantity: f64, year: Option<u32>) {
         let category = self.category_index(category);
-        self.targets.push(Target { product, category, quantity, year });
+        self.targets.push(Target {
+            product,
+            category,
+            quantity,
+            year,
+        });
     }
 
     /// Final demand per product in plan year `year` (1-based): the sum of the targets that apply.

@@ -27,9 +27,9 @@ pub mod diagnostic;
 mod economy;
 mod sparse;
 
-pub use economy::{
-    Economy, IdList, Manifest, PlanSettings, Products, Resource, ResourceAmount, Target, Techniques,
-    LABOUR,
-};
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
+pub use economy::{
+    Economy, IdList, LABOUR, Manifest, PlanSettings, Products, Resource, ResourceAmount, Target,
+    Techniques,
+};
 pub use sparse::SparseColumns;

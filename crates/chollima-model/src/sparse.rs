@@ -15,7 +15,12 @@ pub struct SparseColumns {
 impl SparseColumns {
     /// An empty matrix with `nrows` rows and `ncols` columns.
     pub fn empty(nrows: usize, ncols: usize) -> Self {
-        SparseColumns { nrows, col_start: vec![0; ncols + 1], row: Vec::new(), value: Vec::new() }
+        SparseColumns {
+            nrows,
+            col_start: vec![0; ncols + 1],
+            row: Vec::new(),
+            value: Vec::new(),
+        }
     }
 
     /// Builds from raw CSC arrays.
@@ -27,7 +32,11 @@ impl SparseColumns {
     pub fn from_raw(nrows: usize, col_start: Vec<usize>, row: Vec<u32>, value: Vec<f64>) -> Self {
         assert!(!col_start.is_empty(), "col_start needs ncols + 1 entries");
         assert_eq!(row.len(), value.len(), "row and value lengths differ");
-        assert_eq!(*col_start.last().unwrap(), row.len(), "last col_start must equal nnz");
+        assert_eq!(
+            *col_start.last().unwrap(),
+            row.len(),
+            "last col_start must equal nnz"
+        );
         for k in 0..col_start.len() - 1 {
             let (a, b) = (col_start[k], col_start[k + 1]);
             assert!(a <= b, "col_start must be non-decreasing");
@@ -38,7 +47,12 @@ impl SparseColumns {
                 }
             }
         }
-        SparseColumns { nrows, col_start, row, value }
+        SparseColumns {
+            nrows,
+            col_start,
+            row,
+            value,
+        }
     }
 
     /// Builds from per-column lists of `(row, value)`; each list is sorted here.
@@ -111,13 +125,17 @@ impl SparseColumns {
     pub fn iter(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
         (0..self.ncols()).flat_map(move |k| {
             let (rows, values) = self.column(k);
-            rows.iter().zip(values).map(move |(&r, &v)| (r as usize, k, v))
+            rows.iter()
+                .zip(values)
+                .map(move |(&r, &v)| (r as usize, k, v))
         })
     }
 
     /// Sum of each column.
     pub fn column_sums(&self) -> Vec<f64> {
-        (0..self.ncols()).map(|k| self.column(k).1.iter().sum()).collect()
+        (0..self.ncols())
+            .map(|k| self.column(k).1.iter().sum())
+            .collect()
     }
 
     /// Consumes the matrix into its raw CSC arrays `(nrows, col_start, row, value)`.
@@ -132,7 +150,8 @@ mod tests {
 
     #[test]
     fn from_columns_sorts_rows_and_answers_lookups() {
-        let m = SparseColumns::from_columns(3, vec![vec![(2, 0.5), (0, 0.25)], vec![], vec![(1, 1.0)]]);
+        let m =
+            SparseColumns::from_columns(3, vec![vec![(2, 0.5), (0, 0.25)], vec![], vec![(1, 1.0)]]);
         assert_eq!(m.nnz(), 3);
         assert_eq!(m.column(0), (&[0u32, 2][..], &[0.25, 0.5][..]));
         assert_eq!(m.get(2, 0), 0.5);
