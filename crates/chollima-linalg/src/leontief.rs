@@ -1,0 +1,343 @@
+//! The Leontief system `(I - A) x = d` and its transpose, solved by the fastest safe method.
+//!
+//! [`Leontief::new`] takes `A` by columns (as an economy package stores it) and picks, unless
+//! told otherwise, a sparse LU factorisation of `I - A` (faer) for small tables and block
+//! BiCGSTAB ([`crate::krylov`]) for everything larger, where the fill of an LU grows like n^2.
+//! A factorisation is computed once and serves every later solve, plain or transposed. Every
+//! solution comes with its true relative residual, computed here from `A` itself.
+
+use faer::Mat;
+use faer::linalg::solvers::{DenseSolveCore, PartialPivLu, Solve};
+use faer::sparse::linalg::solvers::Lu;
+use faer::sparse::{SparseColMat, Triplet};
+use rayon::prelude::*;
+
+use crate::krylov::{self, IterativeSettings};
+use crate::{CsrMatrix, LinalgError};
+
+/// How to solve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Sparse LU up to [`LeontiefSettings::lu_max_products`] products, iterative above.
+    #[default]
+    Auto,
+    /// Sparse LU (faer) of `I - A`.
+    SparseLu,
+    /// Dense LU with partial pivoting: for small tables and for explicit inverses.
+    DenseLu,
+    /// Jacobi-preconditioned block BiCGSTAB.
+    Iterative,
+}
+
+impl Method {
+    /// The name used in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Auto => "auto",
+            Method::SparseLu => "sparse-lu",
+            Method::DenseLu => "dense-lu",
+            Method::Iterative => "iterative",
+        }
+    }
+}
+
+/// Settings of [`Leontief`].
+#[derive(Debug, Clone, Copy)]
+pub struct LeontiefSettings {
+    pub method: Method,
+    /// Largest table that [`Method::Auto`] factorises.
+    pub lu_max_products: usize,
+    pub iterative: IterativeSettings,
+}
+
+impl Default for LeontiefSettings {
+    fn default() -> Self {
+        LeontiefSettings {
+            method: Method::Auto,
+            lu_max_products: 1000,
+            iterative: IterativeSettings::default(),
+        }
+    }
+}
+
+enum Factor {
+    Sparse(Lu<usize, f64>),
+    Dense(PartialPivLu<f64>),
+    None,
+}
+
+/// `I - A`, ready to solve.
+pub struct Leontief {
+    n: usize,
+    /// `A` by rows: products `A x`.
+    rows: CsrMatrix,
+    /// `A` by columns, read as rows of `A^T`: products `A^T x`.
+    columns: CsrMatrix,
+    /// `1 / (1 - a_ii)`, the Jacobi preconditioner.
+    inv_diag: Vec<f64>,
+    factor: Factor,
+    method: Method,
+    settings: LeontiefSettings,
+}
+
+impl std::fmt::Debug for Leontief {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Leontief")
+            .field("n", &self.n)
+            .field("method", &self.method)
+            .finish()
+    }
+}
+
+/// Solutions of one call to [`Leontief::solve`].
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// One solution vector per right-hand side.
+    pub columns: Vec<Vec<f64>>,
+    /// Largest `||b - (I - A) x||_inf / ||b||_inf` over the right-hand sides.
+    pub residual: f64,
+    /// Iterations of the iterative method (0 for a factorisation).
+    pub iterations: usize,
+}
+
+impl Leontief {
+    /// Prepares `I - A` for an `n x n` matrix `A` given by columns (CSC arrays).
+    pub fn new(
+        n: usize,
+        col_start: &[usize],
+        row: &[u32],
+        value: &[f64],
+        settings: LeontiefSettings,
+    ) -> Result<Self, LinalgError> {
+        if col_start.len() != n + 1 {
+            return Err(LinalgError::NotSquare {
+                rows: n,
+                cols: col_start.len().saturating_sub(1),
+            });
+        }
+        let columns = CsrMatrix::transpose_of_csc(n, col_start, row, value);
+        let rows = CsrMatrix::from_csc(n, col_start, row, value);
+        let inv_diag: Vec<f64> = rows.diagonal().iter().map(|d| 1.0 / (1.0 - d)).collect();
+        if let Some(i) = inv_diag.iter().position(|d| !d.is_finite()) {
+            return Err(LinalgError::Singular {
+                detail: format!("a_ii = 1 at position {i}: I - A has a zero on its diagonal"),
+            });
+        }
+        let method = match settings.method {
+            Method::Auto if n <= settings.lu_max_products => Method::SparseLu,
+            Method::Auto => Method::Iterative,
+            chosen => chosen,
+        };
+        let factor = match method {
+            Method::SparseLu => Factor::Sparse(sparse_lu(n, col_start, row, value)?),
+            Method::DenseLu => Factor::Dense(dense(n, col_start, row, value).partial_piv_lu()),
+            _ => Factor::None,
+        };
+        Ok(Leontief {
+            n,
+            rows,
+            columns,
+            inv_diag,
+            factor,
+            method,
+            settings,
+        })
+    }
+
+    /// The method in use (never [`Method::Auto`]).
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    pub fn dim(&self) -> usize {
+        self.n
+    }
+
+    /// `A` by rows.
+    pub fn a(&self) -> &CsrMatrix {
+        &self.rows
+    }
+
+    /// `A^T` by rows.
+    pub fn a_transpose(&self) -> &CsrMatrix {
+        &self.columns
+    }
+
+    /// Solves `(I - A) x = b` (or `(I - A)^T x = b` when `transpose`) for each `b` in `rhs`.
+    pub fn solve(&self, rhs: &[&[f64]], transpose: bool) -> Result<Solution, LinalgError> {
+        let k = rhs.len();
+        let n = self.n;
+        if let Some(b) = rhs.iter().find(|b| b.len() != n) {
+            return Err(LinalgError::DimensionMismatch {
+                expected: n,
+                found: b.len(),
+            });
+        }
+        if k == 0 {
+            return Ok(Solution {
+                columns: Vec::new(),
+                residual: 0.0,
+                iterations: 0,
+            });
+        }
+        let mut iterations = 0;
+        let columns: Vec<Vec<f64>> = match &self.factor {
+            Factor::Sparse(lu) => solve_factored(n, rhs, |m| {
+                if transpose {
+                    lu.solve_transpose_in_place(m)
+                } else {
+                    lu.solve_in_place(m)
+                }
+            }),
+            Factor::Dense(lu) => solve_factored(n, rhs, |m| {
+                if transpose {
+                    lu.solve_transpose_in_place(m)
+                } else {
+                    lu.solve_in_place(m)
+                }
+            }),
+            Factor::None => {
+                let m = if transpose { &self.columns } else { &self.rows };
+                let mut b = vec![0.0; n * k];
+                let mut x = vec![0.0; n * k];
+                b.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
+                    for j in 0..k {
+                        row[j] = rhs[j][i];
+                    }
+                });
+                // Start from b: the first term of the Neumann series, a good guess for a
+                // productive table.
+                x.copy_from_slice(&b);
+                let info =
+                    krylov::solve_block(m, &self.inv_diag, &b, k, &mut x, &self.settings.iterative);
+                iterations = info.iterations;
+                (0..k)
+                    .map(|j| x.iter().skip(j).step_by(k).copied().collect())
+                    .collect()
+            }
+        };
+        let residual = rhs
+            .iter()
+            .zip(&columns)
+            .map(|(b, x)| self.relative_residual(x, b, transpose))
+            .fold(0.0, f64::max);
+        if !residual.is_finite() {
+            return Err(LinalgError::Singular {
+                detail: "the solution is not finite".into(),
+            });
+        }
+        Ok(Solution {
+            columns,
+            residual,
+            iterations,
+        })
+    }
+
+    /// `||b - (I - A) x||_inf / ||b||_inf` (or the transposed system's).
+    pub fn relative_residual(&self, x: &[f64], b: &[f64], transpose: bool) -> f64 {
+        let m = if transpose { &self.columns } else { &self.rows };
+        let mut r = vec![0.0; self.n];
+        krylov::residual(m, x, b, 1, &mut r);
+        let num = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let den = b.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        if den == 0.0 { num } else { num / den }
+    }
+
+    /// The dense Leontief inverse `(I - A)^-1`, column-major (`n * n` values). Only on request:
+    /// it costs `n^2` memory.
+    pub fn inverse(&self) -> Result<Vec<f64>, LinalgError> {
+        let n = self.n;
+        let dense_lu;
+        let lu = match &self.factor {
+            Factor::Dense(lu) => lu,
+            _ => {
+                let (cs, r, v) = csc_of(&self.columns);
+                dense_lu = dense(n, &cs, &r, &v).partial_piv_lu();
+                &dense_lu
+            }
+        };
+        let inverse = lu.inverse();
+        let mut out = Vec::with_capacity(n * n);
+        for j in 0..n {
+            out.extend((0..n).map(|i| inverse[(i, j)]));
+        }
+        if out.iter().any(|v| !v.is_finite()) {
+            return Err(LinalgError::Singular {
+                detail: "I - A is singular".into(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The CSC arrays of `A` from its transpose-by-rows view.
+fn csc_of(columns: &CsrMatrix) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    let n = columns.nrows();
+    let mut cs = Vec::with_capacity(n + 1);
+    let mut r = Vec::with_capacity(columns.nnz());
+    let mut v = Vec::with_capacity(columns.nnz());
+    cs.push(0);
+    for k in 0..n {
+        let (rows, values) = columns.row(k);
+        r.extend_from_slice(rows);
+        v.extend_from_slice(values);
+        cs.push(r.len());
+    }
+    (cs, r, v)
+}
+
+fn solve_factored(
+    n: usize,
+    rhs: &[&[f64]],
+    solve: impl FnOnce(faer::MatMut<'_, f64>),
+) -> Vec<Vec<f64>> {
+    let mut m = Mat::<f64>::from_fn(n, rhs.len(), |i, j| rhs[j][i]);
+    solve(m.as_mut());
+    (0..rhs.len())
+        .map(|j| (0..n).map(|i| m[(i, j)]).collect())
+        .collect()
+}
+
+fn dense(n: usize, col_start: &[usize], row: &[u32], value: &[f64]) -> Mat<f64> {
+    let mut m = Mat::<f64>::identity(n, n);
+    for k in 0..n {
+        for p in col_start[k]..col_start[k + 1] {
+            m[(row[p] as usize, k)] -= value[p];
+        }
+    }
+    m
+}
+
+fn sparse_lu(
+    n: usize,
+    col_start: &[usize],
+    row: &[u32],
+    value: &[f64],
+) -> Result<Lu<usize, f64>, LinalgError> {
+    let mut triplets = Vec::with_capacity(value.len() + n);
+    for k in 0..n {
+        let mut diagonal_seen = false;
+        for p in col_start[k]..col_start[k + 1] {
+            let i = row[p] as usize;
+            let v = if i == k {
+                diagonal_seen = true;
+                1.0 - value[p]
+            } else {
+                -value[p]
+            };
+            triplets.push(Triplet::new(i, k, v));
+        }
+        if !diagonal_seen {
+            triplets.push(Triplet::new(k, k, 1.0));
+        }
+    }
+    let matrix =
+        SparseColMat::<usize, f64>::try_new_from_triplets(n, n, &triplets).map_err(|e| {
+            LinalgError::Singular {
+                detail: format!("cannot build I - A: {e:?}"),
+            }
+        })?;
+    matrix.sp_lu().map_err(|e| LinalgError::Singular {
+        detail: format!("sparse LU failed: {e:?}"),
+    })
+}
