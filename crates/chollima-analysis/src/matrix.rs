@@ -1,0 +1,77 @@
+//! The square Leontief matrix `A` (inputs per unit of output) of an economy.
+
+use chollima_model::{Economy, LABOUR};
+
+use crate::AnalysisError;
+
+/// `A` by columns, one column per product, and the labour per unit of output.
+#[derive(Debug, Clone)]
+pub struct LeontiefMatrix {
+    pub col_start: Vec<usize>,
+    pub row: Vec<u32>,
+    pub value: Vec<f64>,
+    /// Labour per unit of output, where the economy has a `labour` resource.
+    pub labour: Option<Vec<f64>>,
+    /// Products nothing makes: their columns are zero.
+    pub unmade_products: usize,
+}
+
+/// Builds `A` from the economy's techniques: column `j` is the input column of the technique
+/// that makes product `j`, divided by its output. A product without a technique gets a zero
+/// column (it can only come from final demand, as a zero-output sector does in pymrio).
+pub fn leontief_matrix(economy: &Economy) -> Result<LeontiefMatrix, AnalysisError> {
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    let mut maker = vec![u32::MAX; n];
+    let mut several = 0usize;
+    let mut first = None;
+    for (k, &p) in techniques.product.iter().enumerate() {
+        let slot = &mut maker[p as usize];
+        if *slot == u32::MAX {
+            *slot = k as u32;
+        } else {
+            several += 1;
+            first.get_or_insert(p);
+        }
+    }
+    if let Some(p) = first {
+        return Err(AnalysisError::SeveralTechniques {
+            count: several,
+            first: economy.products.ids[p as usize].to_owned(),
+        });
+    }
+    let labour_index = economy.manifest.resource_index(LABOUR);
+    let mut col_start = Vec::with_capacity(n + 1);
+    let nnz = economy.inputs.nnz();
+    let mut row = Vec::with_capacity(nnz);
+    let mut value = Vec::with_capacity(nnz);
+    let mut labour = labour_index.map(|_| vec![0.0; n]);
+    let mut unmade_products = 0;
+    col_start.push(0);
+    for (j, &k) in maker.iter().enumerate() {
+        if k == u32::MAX {
+            unmade_products += 1;
+        } else {
+            let k = k as usize;
+            let output = techniques.output[k];
+            let (rows, values) = economy.inputs.column(k);
+            row.extend_from_slice(rows);
+            if output == 1.0 {
+                value.extend_from_slice(values);
+            } else {
+                value.extend(values.iter().map(|v| v / output));
+            }
+            if let (Some(l), Some(r)) = (labour.as_mut(), labour_index) {
+                l[j] = techniques.resource_use[r][k] / output;
+            }
+        }
+        col_start.push(row.len());
+    }
+    Ok(LeontiefMatrix {
+        col_start,
+        row,
+        value,
+        labour,
+        unmade_products,
+    })
+}
