@@ -16,6 +16,7 @@
 //! Reading is built for size: `inputs.csv` (one row per nonzero) is parsed in parallel chunks,
 //! so a 10^7-row file takes about a second.
 
+mod demand;
 mod manifest;
 mod rows;
 mod table;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use chollima_model::{Diagnostics, Economy, Location, SparseColumns};
 
+pub use demand::read_demand;
 pub use write::{push_number, write};
 
 /// What can go wrong reading or writing a package.

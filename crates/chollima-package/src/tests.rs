@@ -247,3 +247,27 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn demand_files_are_read_and_checked() {
+    let products = read(&fixture("kantorovich")).unwrap().economy.products.ids;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demand.csv");
+    std::fs::write(&path, "product,quantity,note\nsteel,-2.5,x\ngrain,4,y\n").unwrap();
+    let (demand, warnings) = read_demand(&path, &products).unwrap();
+    assert_eq!(demand, vec![4.0, 0.0, -2.5]);
+    assert!(warnings.to_string().contains("column `note` is ignored"));
+    std::fs::write(
+        &path,
+        "product,quantity\nrice,1\ngrain,x\ngrain,1\ngrain,2\n",
+    )
+    .unwrap();
+    let errors = read_demand(&path, &products).unwrap_err().to_string();
+    for e in [
+        "demand.csv:2:1: unknown product `rice`",
+        "demand.csv:3:2: `quantity` is `x`",
+        "demand.csv:5:1: product `grain` appears again (first on line 3)",
+    ] {
+        assert!(errors.contains(e), "{e} in {errors}");
+    }
+}
