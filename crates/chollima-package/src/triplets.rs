@@ -231,101 +231,172 @@ fn parse_chunk(
     chunk.technique.reserve(estimate);
     chunk.product.reserve(estimate);
     chunk.value.reserve(estimate);
-    let mut last_technique: (&[u8], u32) = (&[], u32::MAX);
+    // Validating the chunk as UTF-8 once lets the fast path slice `&str`s without checking
+    // each cell; a chunk that is not UTF-8 goes line by line through the careful path, which
+    // locates the bad bytes.
+    let text = std::str::from_utf8(&bytes[start..end]).ok();
+    let mut last_technique: (&str, u32) = ("", u32::MAX);
     let mut pos = start;
     while pos < end {
         let line_end = memchr::memchr(b'\n', &bytes[pos..end]).map_or(end, |i| pos + i);
-        let line = &bytes[pos..line_end];
         let offset = pos;
         pos = line_end + 1;
-        if line.trim_ascii().is_empty() {
-            continue;
-        }
-        let mut cells: [&[u8]; 3] = [&[]; 3];
-        let mut count = 0;
-        for (i, field) in fields(line).enumerate() {
-            count += 1;
-            if i == layout.technique {
-                cells[0] = field;
-            } else if i == layout.product {
-                cells[1] = field;
-            } else if i == layout.coefficient {
-                cells[2] = field;
+        if let Some(text) = text {
+            let line = &text[offset - start..line_end - start];
+            if let Some((t, p, v)) =
+                parse_simple(line, layout, &mut last_technique, techniques, products)
+            {
+                chunk.technique.push(t);
+                chunk.product.push(p);
+                chunk.value.push(v);
+                continue;
             }
         }
-        if count != layout.width {
-            chunk.problem(
-                offset,
-                count.min(layout.width),
-                format!("row has {count} fields but the header has {}", layout.width),
-                "every row needs one value per column",
-            );
-            continue;
-        }
-        let technique = if cells[0] == last_technique.0 {
-            Some(last_technique.1)
-        } else {
-            lookup(
-                &mut chunk,
-                offset,
-                layout.technique,
-                cells[0],
-                names.technique,
-                techniques,
-                "techniques.csv",
-            )
-        };
-        if let Some(t) = technique {
-            last_technique = (cells[0], t);
-        }
-        let product = lookup(
-            &mut chunk,
+        parse_careful(
+            &bytes[offset..line_end],
             offset,
-            layout.product,
-            cells[1],
-            names.product,
+            layout,
+            names,
+            techniques,
             products,
-            "products.csv",
+            &mut chunk,
         );
-        let value = match std::str::from_utf8(cells[2]) {
-            Ok(text) => match check_number(text, names.coefficient, 0.0, f64::INFINITY) {
-                Ok(Some(v)) => Some(v),
-                Ok(None) => {
-                    chunk.problem(
-                        offset,
-                        layout.coefficient,
-                        format!("empty `{}`", names.coefficient),
-                        "give a number, 0 or more",
-                    );
-                    None
-                }
-                Err((message, _)) => {
-                    chunk.problem(
-                        offset,
-                        layout.coefficient,
-                        message,
-                        "coefficients are numbers, 0 or more, with a `.` decimal point",
-                    );
-                    None
-                }
-            },
-            Err(_) => {
+    }
+    chunk
+}
+
+/// The common case: exactly three plain fields, known ids, a valid coefficient. Anything else
+/// returns `None` and goes through [`parse_careful`], which reports what is wrong.
+#[inline]
+fn parse_simple<'a>(
+    line: &'a str,
+    layout: &Layout,
+    last_technique: &mut (&'a str, u32),
+    techniques: &IdList,
+    products: &IdList,
+) -> Option<(u32, u32, f64)> {
+    if layout.width != 3 {
+        return None;
+    }
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let b = line.as_bytes();
+    let first = memchr::memchr(b',', b)?;
+    let second = first + 1 + memchr::memchr(b',', &b[first + 1..])?;
+    if memchr::memchr(b',', &b[second + 1..]).is_some() {
+        return None;
+    }
+    let cells = [
+        &line[..first],
+        &line[first + 1..second],
+        &line[second + 1..],
+    ];
+    let (t, p, c) = (
+        cells[layout.technique],
+        cells[layout.product],
+        cells[layout.coefficient],
+    );
+    // The initial cache entry is ("", MAX): an empty id must not hit it.
+    let technique = if t == last_technique.0 && !t.is_empty() {
+        last_technique.1
+    } else {
+        let found = techniques.get(t)?;
+        *last_technique = (t, found);
+        found
+    };
+    let product = products.get(p)?;
+    let value: f64 = fast_float2::parse(c).ok()?;
+    (value.is_finite() && value >= 0.0).then_some((technique, product, value))
+}
+
+/// Parses one line field by field, recording every problem in it.
+fn parse_careful(
+    line: &[u8],
+    offset: usize,
+    layout: &Layout,
+    names: &TripletColumns,
+    techniques: &IdList,
+    products: &IdList,
+    chunk: &mut Chunk,
+) {
+    if line.trim_ascii().is_empty() {
+        return;
+    }
+    let mut cells: [&[u8]; 3] = [&[]; 3];
+    let mut count = 0;
+    for (i, field) in fields(line).enumerate() {
+        count += 1;
+        if i == layout.technique {
+            cells[0] = field;
+        } else if i == layout.product {
+            cells[1] = field;
+        } else if i == layout.coefficient {
+            cells[2] = field;
+        }
+    }
+    if count != layout.width {
+        chunk.problem(
+            offset,
+            count.min(layout.width),
+            format!("row has {count} fields but the header has {}", layout.width),
+            "every row needs one value per column",
+        );
+        return;
+    }
+    let technique = lookup(
+        chunk,
+        offset,
+        layout.technique,
+        cells[0],
+        names.technique,
+        techniques,
+        "techniques.csv",
+    );
+    let product = lookup(
+        chunk,
+        offset,
+        layout.product,
+        cells[1],
+        names.product,
+        products,
+        "products.csv",
+    );
+    let value = match std::str::from_utf8(cells[2]) {
+        Ok(text) => match check_number(text, names.coefficient, 0.0, f64::INFINITY) {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
                 chunk.problem(
                     offset,
                     layout.coefficient,
-                    "text is not valid UTF-8".into(),
-                    "save the file as UTF-8",
+                    format!("empty `{}`", names.coefficient),
+                    "give a number, 0 or more",
                 );
                 None
             }
-        };
-        if let (Some(t), Some(p), Some(v)) = (technique, product, value) {
-            chunk.technique.push(t);
-            chunk.product.push(p);
-            chunk.value.push(v);
+            Err((message, _)) => {
+                chunk.problem(
+                    offset,
+                    layout.coefficient,
+                    message,
+                    "coefficients are numbers, 0 or more, with a `.` decimal point",
+                );
+                None
+            }
+        },
+        Err(_) => {
+            chunk.problem(
+                offset,
+                layout.coefficient,
+                "text is not valid UTF-8".into(),
+                "save the file as UTF-8",
+            );
+            None
         }
+    };
+    if let (Some(t), Some(p), Some(v)) = (technique, product, value) {
+        chunk.technique.push(t);
+        chunk.product.push(p);
+        chunk.value.push(v);
     }
-    chunk
 }
 
 fn lookup(
