@@ -1,0 +1,505 @@
+//! From table parts to an [`Economy`]: product ids, sparse coefficients, checks and assembly.
+//!
+//! Shared by every importer so that each pitfall is handled, and reported, the same way:
+//!
+//! * ids are labels with a comma, a quote or a line break replaced by `_` (FORMAT.md forbids
+//!   them), reported; an empty or duplicate label is an error;
+//! * coefficient columns are built directly as compressed sparse columns, skipping zeros; a
+//!   negative flow or coefficient is set to zero and reported with its place in the source;
+//! * a sector with zero gross output gets a zero column, reported (a warning when the table
+//!   nevertheless lists inputs for it);
+//! * a coefficient column summing to 1 or more (the sector uses up at least what it makes) is
+//!   reported as a warning, since `I - A` is then not productive;
+//! * imbalances between a published total and the sum of its parts are reported, the largest
+//!   five relative ones.
+
+use chollima_model::{
+    Diagnostics, Economy, LABOUR, Location, Manifest, Products, SparseColumns, Techniques,
+};
+
+use crate::final_demand::Demand;
+use crate::table::Table;
+
+/// Makes product ids from labels: forbidden characters replaced, empty and duplicate labels
+/// reported as errors (`locate(i)` says where label `i` is).
+pub(crate) fn product_ids(
+    labels: &[String],
+    locate: impl Fn(usize) -> Location,
+    report: &mut Diagnostics,
+) -> Vec<String> {
+    let mut seen = rustc_hash::FxHashMap::default();
+    let mut ids = Vec::with_capacity(labels.len());
+    for (i, label) in labels.iter().enumerate() {
+        let mut id = label.trim().to_string();
+        if id.is_empty() {
+            report
+                .error(locate(i), "this row has no label")
+                .hint("every product needs an id");
+        } else if id.contains([',', '"', '\n', '\r']) {
+            id = id.replace([',', '"', '\n', '\r'], "_");
+            report.note(
+                locate(i),
+                format!("label `{label}` contains a comma, quote or line break: id `{id}`"),
+            );
+        }
+        if let Some(first) = seen.insert(id.clone(), i)
+            && !id.is_empty()
+        {
+            report
+                .error(
+                    locate(i),
+                    format!("`{id}` appears twice (first as row {})", first + 1),
+                )
+                .hint("every row and column label of a table must be unique");
+        }
+        ids.push(id);
+    }
+    ids
+}
+
+/// Turns flows (or coefficients, when `divisor` is `None`) of `table` into sparse columns over
+/// `n` products: cell `(r, c)` goes to product row `row_of[r]`, product column `col_of[c]`,
+/// divided by `divisor[col_of[c]]`. Unmapped rows and columns are the caller's to report.
+pub(crate) fn table_to_columns(
+    table: &Table,
+    row_of: &[Option<u32>],
+    col_of: &[Option<u32>],
+    n: usize,
+    divisor: Option<&[f64]>,
+    ids: &[String],
+    report: &mut Diagnostics,
+) -> SparseColumns {
+    let zero_output = |c: usize| divisor.is_some_and(|x| x[c] == 0.0);
+    let mut count = vec![0usize; n + 1];
+    let mut dropped_flows = vec![0.0f64; n];
+    let mut negatives = 0usize;
+    for r in 0..table.nrows() {
+        if row_of[r].is_none() {
+            continue;
+        }
+        let (cols, vals) = table.row(r);
+        for (&c, &v) in cols.iter().zip(vals) {
+            if let Some(pc) = col_of[c as usize] {
+                let pc = pc as usize;
+                if zero_output(pc) {
+                    dropped_flows[pc] += v;
+                } else if v < 0.0 {
+                    negatives += 1;
+                    let what = if divisor.is_some() {
+                        "flow"
+                    } else {
+                        "coefficient"
+                    };
+                    report
+                        .warning(
+                            table.cell_location(r, c as usize),
+                            format!(
+                                "negative {what} {v} from `{}` into `{}` set to 0",
+                                table.row_label(r),
+                                ids[pc]
+                            ),
+                        )
+                        .hint("FORMAT.md input coefficients are >= 0; the column's other inputs are kept as they are");
+                } else {
+                    count[pc + 1] += 1;
+                }
+            }
+        }
+    }
+    for k in 0..n {
+        count[k + 1] += count[k];
+    }
+    let nnz = count[n];
+    let mut next = count.clone();
+    let mut row = vec![0u32; nnz];
+    let mut value = vec![0.0f64; nnz];
+    let mut sorted = true;
+    let mut last_row = vec![u32::MAX; n];
+    for r in 0..table.nrows() {
+        let Some(pr) = row_of[r] else { continue };
+        let (cols, vals) = table.row(r);
+        for (&c, &v) in cols.iter().zip(vals) {
+            let Some(pc) = col_of[c as usize] else {
+                continue;
+            };
+            let pc = pc as usize;
+            if v < 0.0 || zero_output(pc) {
+                continue;
+            }
+            let p = next[pc];
+            next[pc] += 1;
+            row[p] = pr;
+            value[p] = match divisor {
+                Some(x) => v / x[pc],
+                None => v,
+            };
+            if last_row[pc] != u32::MAX && last_row[pc] >= pr {
+                sorted = false;
+            }
+            last_row[pc] = pr;
+        }
+    }
+    if !sorted {
+        for k in 0..n {
+            let range = count[k]..count[k + 1];
+            let mut pairs: Vec<(u32, f64)> = row[range.clone()]
+                .iter()
+                .copied()
+                .zip(value[range.clone()].iter().copied())
+                .collect();
+            pairs.sort_by_key(|&(r, _)| r);
+            for w in pairs.windows(2) {
+                if w[0].0 == w[1].0 {
+                    report.error(
+                        Location::file(&table.file),
+                        format!(
+                            "product `{}` appears twice among the rows",
+                            ids[w[0].0 as usize]
+                        ),
+                    );
+                }
+            }
+            for (q, (r, v)) in range.zip(pairs) {
+                row[q] = r;
+                value[q] = v;
+            }
+        }
+    }
+    if report.has_errors() {
+        return SparseColumns::empty(n, n);
+    }
+    if negatives > 0 {
+        report.warning(
+            Location::file(&table.file),
+            format!("{negatives} negative cells set to 0 (listed above)"),
+        );
+    }
+    if let Some(x) = divisor {
+        report_zero_output(
+            x,
+            &dropped_flows,
+            ids,
+            |p| {
+                col_of
+                    .iter()
+                    .position(|&c| c == Some(p as u32))
+                    .map_or(Location::file(&table.file), |c| table.header_location(c))
+            },
+            report,
+        );
+    }
+    SparseColumns::from_raw(n, count, row, value)
+}
+
+/// Reports every product with zero output: a note, or a warning when it has inputs all the same.
+pub(crate) fn report_zero_output(
+    output: &[f64],
+    dropped_flows: &[f64],
+    ids: &[String],
+    locate: impl Fn(usize) -> Location,
+    report: &mut Diagnostics,
+) {
+    let zero: Vec<usize> = (0..output.len()).filter(|&p| output[p] == 0.0).collect();
+    for &p in &zero {
+        if dropped_flows[p] != 0.0 {
+            report
+                .warning(
+                    locate(p),
+                    format!(
+                        "`{}` has zero gross output but inputs of {} in total: zero column (inputs dropped)",
+                        ids[p], dropped_flows[p]
+                    ),
+                )
+                .hint("check the gross output of this sector");
+        } else {
+            report.note(
+                locate(p),
+                format!("`{}` has zero gross output: zero column in A", ids[p]),
+            );
+        }
+    }
+    if !zero.is_empty() {
+        let list: Vec<&str> = zero.iter().map(|&p| ids[p].as_str()).collect();
+        report.note(
+            locate(zero[0]),
+            format!(
+                "{} zero-output sectors get zero columns: {}",
+                zero.len(),
+                list.join(", ")
+            ),
+        );
+    }
+}
+
+/// Dense coefficient columns to sparse ones: zeros skipped, negatives set to zero and reported
+/// per column (count, sum and the most negative input).
+pub(crate) fn dense_to_columns(
+    columns: &[Vec<f64>],
+    ids: &[String],
+    location: &Location,
+    why: &str,
+    report: &mut Diagnostics,
+) -> SparseColumns {
+    let n = ids.len();
+    let mut col_start = Vec::with_capacity(columns.len() + 1);
+    let mut row = Vec::new();
+    let mut value = Vec::new();
+    col_start.push(0);
+    let (mut total_count, mut total_sum) = (0usize, 0.0f64);
+    for (k, column) in columns.iter().enumerate() {
+        let (mut count, mut sum, mut worst) = (0usize, 0.0f64, (0usize, 0.0f64));
+        for (r, &v) in column.iter().enumerate() {
+            if v > 0.0 {
+                row.push(r as u32);
+                value.push(v);
+            } else if v < 0.0 {
+                count += 1;
+                sum += v;
+                if v < worst.1 {
+                    worst = (r, v);
+                }
+            }
+        }
+        col_start.push(row.len());
+        if count > 0 {
+            total_count += count;
+            total_sum += sum;
+            report.warning(
+                location.clone(),
+                format!(
+                    "`{}`: {count} negative coefficients ({why}) set to 0, summing to {sum:.6}; the most negative is {:.6} from `{}`",
+                    ids[k], worst.1, ids[worst.0]
+                ),
+            );
+        }
+    }
+    if total_count > 0 {
+        report
+            .warning(
+                location.clone(),
+                format!("{total_count} negative coefficients ({why}) set to 0 in all, summing to {total_sum:.6}"),
+            )
+            .hint("negative coefficients cannot be planned with; they were dropped, listed above");
+    }
+    SparseColumns::from_raw(n, col_start, row, value)
+}
+
+/// Warns about columns of `A` that sum to 1 or more.
+pub(crate) fn check_productive(
+    a: &SparseColumns,
+    ids: &[String],
+    location: &Location,
+    report: &mut Diagnostics,
+) {
+    let sums = a.column_sums();
+    let bad: Vec<String> = sums
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| **s >= 1.0)
+        .map(|(k, s)| format!("{} ({s:.4})", ids[k]))
+        .collect();
+    if !bad.is_empty() {
+        report
+            .warning(
+                location.clone(),
+                format!(
+                    "{} columns of A sum to 1 or more: {}",
+                    bad.len(),
+                    bad.join(", ")
+                ),
+            )
+            .hint("such a sector uses up at least what it makes; I - A may not be invertible");
+    }
+}
+
+/// Reports the largest relative differences between published totals and computed ones.
+pub(crate) fn report_imbalance(
+    what: &str,
+    ids: &[String],
+    computed: &[f64],
+    published: &[f64],
+    location: &Location,
+    report: &mut Diagnostics,
+) {
+    let mut diffs: Vec<(usize, f64, f64)> = (0..ids.len())
+        .filter_map(|i| {
+            let d = computed[i] - published[i];
+            let scale = published[i].abs().max(computed[i].abs());
+            (d.abs() > 1e-9 * scale.max(1.0))
+                .then(|| (i, d, if scale > 0.0 { d.abs() / scale } else { 0.0 }))
+        })
+        .collect();
+    if diffs.is_empty() {
+        report.note(
+            location.clone(),
+            format!("{what}: balanced (no difference beyond rounding)"),
+        );
+        return;
+    }
+    let max_abs = diffs.iter().map(|d| d.1.abs()).fold(0.0, f64::max);
+    diffs.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let worst: Vec<String> = diffs
+        .iter()
+        .take(5)
+        .map(|&(i, d, rel)| format!("{} {d:+} ({:.2} %)", ids[i], 100.0 * rel))
+        .collect();
+    let largest_rel = diffs[0].2;
+    let message = format!(
+        "{what}: {} of {} differ; largest relative: {}; largest absolute difference {max_abs}",
+        diffs.len(),
+        ids.len(),
+        worst.join(", ")
+    );
+    if largest_rel > 0.05 {
+        report
+            .warning(location.clone(), message)
+            .hint("the table does not balance; the imported A uses the published totals");
+    } else {
+        report.note(location.clone(), message);
+    }
+}
+
+/// A totals row or column: a label starting with "Total" (or IBGE's "Demanda final", "Demanda
+/// total", "Oferta total"), or a BEA totals code `T001`..`T019`.
+pub(crate) fn is_total_label(label: &str) -> bool {
+    let lower = label.trim().to_lowercase();
+    let b = lower.as_bytes();
+    lower.starts_with("total")
+        || lower.starts_with("demanda final")
+        || lower.starts_with("demanda total")
+        || lower.starts_with("oferta total")
+        || (b.len() == 4 && b[0] == b't' && b[1..].iter().all(u8::is_ascii_digit))
+        || is_unnamed(label)
+}
+
+/// A column without a name: empty, R's `NA`/`NA.1`, pandas' `Unnamed: 5`.
+pub(crate) fn is_unnamed(label: &str) -> bool {
+    let l = label.trim();
+    l.is_empty()
+        || l == "NA"
+        || l.starts_with("NA.")
+        || l.starts_with("Unnamed:")
+        || l.starts_with("...")
+}
+
+/// Reports a totals (or unnamed) column: which sum of other columns it equals over `rows`
+/// (`candidates`: a name and the columns it sums), or that it matches none. Not used either way.
+pub(crate) fn check_total_column(
+    table: &Table,
+    j: usize,
+    rows: &[usize],
+    candidates: &[(&str, Vec<usize>)],
+    report: &mut Diagnostics,
+) {
+    let mut best: Option<(&str, f64)> = None;
+    for (name, parts) in candidates {
+        let mut largest = 0.0f64;
+        for &i in rows {
+            let sum: f64 = parts.iter().map(|&c| table.get(i, c)).sum();
+            largest = largest.max((table.get(i, j) - sum).abs());
+        }
+        if best.is_none_or(|(_, b)| largest < b) {
+            best = Some((name, largest));
+        }
+    }
+    let label = table.col_label(j);
+    let what = if is_unnamed(label) {
+        format!("unnamed column `{label}`")
+    } else {
+        format!("totals column `{label}`")
+    };
+    let message = match best {
+        Some((name, largest)) if largest <= 1.0 => {
+            format!(
+                "{what} equals the sum of the {name} columns (largest difference {largest}): a total, not used"
+            )
+        }
+        Some((name, largest)) => {
+            format!(
+                "{what} is taken for a total and not used; it is closest to the sum of the {name} columns (differences up to {largest})"
+            )
+        }
+        None => format!("{what} is taken for a total and not used"),
+    };
+    report.note(table.header_location(j), message);
+}
+
+/// Everything an economy is made from.
+pub(crate) struct Parts {
+    pub name: String,
+    pub unit: Option<String>,
+    pub base_year: Option<i64>,
+    pub ids: Vec<String>,
+    pub names: Option<Vec<String>>,
+    pub groups: Option<Vec<String>>,
+    pub inputs: SparseColumns,
+    pub demand: Demand,
+}
+
+/// Assembles the economy: one product and one technique (same id, output 1) per sector.
+pub(crate) fn assemble(parts: Parts) -> Economy {
+    let n = parts.ids.len();
+    let mut products = Products::default();
+    let mut techniques = Techniques::new(0);
+    for (k, id) in parts.ids.iter().enumerate() {
+        products.push_id(id.clone());
+        techniques.push(id.clone(), k as u32);
+    }
+    products.names = parts.names;
+    products.groups = parts.groups;
+    let mut manifest = Manifest::named(parts.name);
+    manifest.unit = parts.unit;
+    manifest.base_year = parts.base_year;
+    let mut economy = Economy::new(manifest, products, techniques, parts.inputs);
+    for (category, values) in parts.demand.categories.iter().zip(&parts.demand.values) {
+        for (p, &q) in values.iter().enumerate().take(n) {
+            if q > 0.0 {
+                economy.push_target(p as u32, category, q, None);
+            }
+        }
+    }
+    // Targets grouped by product, then category.
+    economy.targets.sort_by_key(|t| (t.product, t.category));
+    debug_assert!(economy.manifest.resource_index(LABOUR).is_none());
+    economy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::{Layout, parse_table};
+    use std::path::Path;
+
+    #[test]
+    fn flows_become_coefficients_with_zero_output_and_negatives_reported() {
+        let text = b"row,a,b,c\na,1,2,0\nb,-1,4,0\nc,0,2,0\n";
+        let mut report = Diagnostics::new();
+        let t = parse_table(text, Path::new("Z.csv"), Layout::CSV, &mut report).unwrap();
+        let ids: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let map: Vec<Option<u32>> = (0..3).map(Some).collect();
+        let a = table_to_columns(
+            &t,
+            &map,
+            &map,
+            3,
+            Some(&[10.0, 8.0, 0.0]),
+            &ids,
+            &mut report,
+        );
+        assert_eq!(a.column(0), (&[0u32][..], &[0.1][..]));
+        assert_eq!(a.column(1), (&[0u32, 1, 2][..], &[0.25, 0.5, 0.25][..]));
+        assert_eq!(a.column(2).0.len(), 0);
+        let text = report.to_string();
+        assert!(text.contains("Z.csv:3:2: negative flow -1"), "{text}");
+        assert!(text.contains("`c` has zero gross output"), "{text}");
+    }
+
+    #[test]
+    fn ids_are_sanitised_and_duplicates_refused() {
+        let mut report = Diagnostics::new();
+        let labels: Vec<String> = ["a,b", "c", "c", ""].map(String::from).to_vec();
+        let ids = product_ids(&labels, |i| Location::line("t.csv", i + 2), &mut report);
+        assert_eq!(ids[0], "a_b");
+        assert_eq!(report.count(chollima_model::Severity::Error), 2, "{report}");
+    }
+}

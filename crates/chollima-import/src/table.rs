@@ -1,0 +1,619 @@
+//! Reading published tables: the one CSV/TSV reader every importer shares.
+//!
+//! A published table is a grid with `header_rows` rows of column labels on top and
+//! `label_cols` columns of row labels on the left; every other cell is a number. [`read_table`]
+//! reads such a file in one pass with the `csv` crate's `ByteRecord`s and keeps only the
+//! non-zero numbers, row by row (compressed sparse rows), so a 1435 x 1435 table with 20 %
+//! non-zeros costs its non-zeros, not n².
+//!
+//! Problems are collected, not returned one at a time: a missing file, a ragged row, a cell that
+//! is not a number, text that is not UTF-8 each become an error [`Diagnostic`] with the file, the
+//! line, the column (1-based field position) and a hint. After [`MAX_ERRORS_PER_FILE`] errors in
+//! one file the rest are counted in one closing error, so a file of garbage does not flood the
+//! report. Cells that are empty or say `NA`/`NaN` are read as 0 and reported as one warning per
+//! file (with the first few places), since published tables use them for "nothing".
+//!
+//! [`Diagnostic`]: chollima_model::Diagnostic
+
+use std::path::{Path, PathBuf};
+
+use chollima_model::{Diagnostics, Location};
+
+use crate::ImportError;
+
+/// Errors listed one by one per file; beyond this they are counted.
+pub const MAX_ERRORS_PER_FILE: usize = 50;
+
+/// How a table file is laid out.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    /// Field separator: `b','` for CSV, `b'\t'` for pymrio's text files.
+    pub delimiter: u8,
+    /// Rows of column labels before the data (at least 1).
+    pub header_rows: usize,
+    /// Columns of row labels before the numbers (at least 1).
+    pub label_cols: usize,
+}
+
+impl Layout {
+    pub const CSV: Layout = Layout {
+        delimiter: b',',
+        header_rows: 1,
+        label_cols: 1,
+    };
+}
+
+/// A table read from a file: labels as text, numbers as compressed sparse rows of non-zeros.
+#[derive(Debug, Clone)]
+pub(crate) struct Table {
+    pub file: PathBuf,
+    /// `header_rows` rows of labels, each with one entry per numeric column.
+    pub headers: Vec<Vec<String>>,
+    /// The label cells of each data row, `label_cols` per row, flattened.
+    labels: Vec<String>,
+    pub label_cols: usize,
+    /// Line (1-based) of each data row.
+    pub lines: Vec<usize>,
+    /// Number of numeric columns.
+    pub ncols: usize,
+    pub row_start: Vec<usize>,
+    pub col: Vec<u32>,
+    pub val: Vec<f64>,
+}
+
+impl Table {
+    pub fn nrows(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// The `k`-th label cell of data row `i`.
+    pub fn label(&self, i: usize, k: usize) -> &str {
+        &self.labels[i * self.label_cols + k]
+    }
+
+    /// The first label cell of data row `i`.
+    pub fn row_label(&self, i: usize) -> &str {
+        self.label(i, 0)
+    }
+
+    /// The label of numeric column `j` in the last header row.
+    pub fn col_label(&self, j: usize) -> &str {
+        &self.headers[self.headers.len() - 1][j]
+    }
+
+    /// Non-zero cells of data row `i`: numeric column indices and values.
+    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let r = self.row_start[i]..self.row_start[i + 1];
+        (&self.col[r.clone()], &self.val[r])
+    }
+
+    /// Numeric column `j` as a dense vector over the data rows.
+    pub fn dense_col(&self, j: usize) -> Vec<f64> {
+        (0..self.nrows()).map(|i| self.get(i, j)).collect()
+    }
+
+    /// The value at data row `i`, numeric column `j`.
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        let (cols, vals) = self.row(i);
+        match cols.binary_search(&(j as u32)) {
+            Ok(p) => vals[p],
+            Err(_) => 0.0,
+        }
+    }
+
+    /// Sum of each data row.
+    pub fn row_sums(&self) -> Vec<f64> {
+        (0..self.nrows())
+            .map(|i| self.row(i).1.iter().sum())
+            .collect()
+    }
+
+    /// Where data row `i` is.
+    pub fn row_location(&self, i: usize) -> Location {
+        Location::line(&self.file, self.lines[i])
+    }
+
+    /// Where the cell of data row `i`, numeric column `j` is.
+    pub fn cell_location(&self, i: usize, j: usize) -> Location {
+        Location::at(&self.file, self.lines[i], self.label_cols + j + 1)
+    }
+
+    /// Where the label of numeric column `j` is (in the last header row).
+    pub fn header_location(&self, j: usize) -> Location {
+        Location::at(&self.file, self.headers.len(), self.label_cols + j + 1)
+    }
+}
+
+/// A number cell: `Ok(Some(v))`, `Ok(None)` when the cell is empty or `NA`, `Err` when not a number.
+#[inline]
+pub(crate) fn parse_number(field: &[u8]) -> Result<Option<f64>, ()> {
+    let field = field.trim_ascii();
+    match field {
+        b"0" | b"0.0" => return Ok(Some(0.0)),
+        b"" | b"NA" | b"NaN" | b"nan" | b"N/A" | b"null" => return Ok(None),
+        _ => {}
+    }
+    // Fast path: integers of up to 15 digits are exact in f64.
+    let (negative, digits) = match field.first() {
+        Some(b'-') => (true, &field[1..]),
+        Some(b'+') => (false, &field[1..]),
+        _ => (false, field),
+    };
+    if !digits.is_empty() && digits.len() <= 15 && digits.iter().all(u8::is_ascii_digit) {
+        let mut n: u64 = 0;
+        for &d in digits {
+            n = n * 10 + u64::from(d - b'0');
+        }
+        let v = n as f64;
+        return Ok(Some(if negative { -v } else { v }));
+    }
+    let text = std::str::from_utf8(field).map_err(|_| ())?;
+    // Rust's parser is correctly rounded (Eisel-Lemire): the value is the nearest f64, exactly
+    // what numpy or R would read.
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(()),
+    }
+}
+
+/// Counts errors per file and stops listing them after [`MAX_ERRORS_PER_FILE`].
+pub(crate) struct FileProblems<'a> {
+    report: &'a mut Diagnostics,
+    file: PathBuf,
+    listed: usize,
+    suppressed: usize,
+    missing: Vec<(usize, usize)>,
+    missing_count: usize,
+}
+
+impl<'a> FileProblems<'a> {
+    pub fn new(report: &'a mut Diagnostics, file: &Path) -> Self {
+        FileProblems {
+            report,
+            file: file.to_path_buf(),
+            listed: 0,
+            suppressed: 0,
+            missing: Vec::new(),
+            missing_count: 0,
+        }
+    }
+
+    pub fn error(&mut self, line: usize, column: Option<usize>, message: String, hint: &str) {
+        if self.listed >= MAX_ERRORS_PER_FILE {
+            self.suppressed += 1;
+            return;
+        }
+        self.listed += 1;
+        let location = match column {
+            Some(c) => Location::at(&self.file, line, c),
+            None => Location::line(&self.file, line),
+        };
+        self.report.error(location, message).hint(hint);
+    }
+
+    fn missing(&mut self, line: usize, column: usize) {
+        self.missing_count += 1;
+        if self.missing.len() < 5 {
+            self.missing.push((line, column));
+        }
+    }
+
+    fn finish(self) {
+        if self.suppressed > 0 {
+            self.report
+                .error(
+                    Location::file(&self.file),
+                    format!(
+                        "{} more problems in this file are not listed",
+                        self.suppressed
+                    ),
+                )
+                .hint("fix the ones listed above; the rest are usually of the same kind");
+        }
+        if self.missing_count > 0 {
+            let places: Vec<String> = self
+                .missing
+                .iter()
+                .map(|(l, c)| format!("line {l} column {c}"))
+                .collect();
+            let (line, column) = self.missing[0];
+            self.report
+                .warning(
+                    Location::at(&self.file, line, column),
+                    format!(
+                        "{} empty or `NA` cells read as 0 (first at {})",
+                        self.missing_count,
+                        places.join(", ")
+                    ),
+                )
+                .hint("write 0 where a cell is meant to be zero");
+        }
+    }
+}
+
+/// Reads the whole file; a missing file becomes an error diagnostic (so several missing files are
+/// listed together), any other failure an [`ImportError::Io`].
+pub(crate) fn read_bytes(
+    path: &Path,
+    what: &str,
+    report: &mut Diagnostics,
+) -> Result<Option<Vec<u8>>, ImportError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            report
+                .error(Location::file(path), "file not found")
+                .hint(what.to_string());
+            Ok(None)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::IsADirectory => {
+            report
+                .error(Location::file(path), "is a folder, not a file")
+                .hint(what.to_string());
+            Ok(None)
+        }
+        Err(source) => Err(ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Refuses text that is not UTF-8 at the level of the whole file (UTF-16 byte-order marks) and
+/// strips a UTF-8 byte-order mark. Returns the text to parse, or `None` after reporting.
+pub(crate) fn strip_bom<'b>(
+    bytes: &'b [u8],
+    path: &Path,
+    report: &mut Diagnostics,
+) -> Option<&'b [u8]> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        report
+            .error(Location::at(path, 1, 1), "the file is UTF-16, not UTF-8")
+            .hint("save the table as UTF-8 CSV (in a spreadsheet: \"CSV UTF-8\")");
+        return None;
+    }
+    Some(bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes))
+}
+
+fn label_text(field: &[u8], line: usize, column: usize, problems: &mut FileProblems) -> String {
+    match std::str::from_utf8(field) {
+        Ok(s) => s.trim().to_string(),
+        Err(_) => {
+            problems.error(
+                line,
+                Some(column),
+                "this label is not valid UTF-8".into(),
+                "the file is probably Latin-1 or Windows-1252: convert it, e.g. `iconv -f latin1 -t utf-8`",
+            );
+            String::from_utf8_lossy(field).trim().to_string()
+        }
+    }
+}
+
+/// Reads a table file. Problems go to `report`; `Ok(None)` when the file is missing or has no
+/// usable header. Cells that are not numbers are reported and read as 0 so that every other
+/// problem is still found.
+pub(crate) fn read_table(
+    path: &Path,
+    layout: Layout,
+    what: &str,
+    report: &mut Diagnostics,
+) -> Result<Option<Table>, ImportError> {
+    let Some(bytes) = read_bytes(path, what, report)? else {
+        return Ok(None);
+    };
+    Ok(parse_table(&bytes, path, layout, report))
+}
+
+/// Parses table text (see [`read_table`]).
+pub(crate) fn parse_table(
+    bytes: &[u8],
+    path: &Path,
+    layout: Layout,
+    report: &mut Diagnostics,
+) -> Option<Table> {
+    let bytes = strip_bom(bytes, path, report)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(layout.delimiter)
+        .buffer_capacity(1 << 16)
+        .from_reader(bytes);
+    let mut problems = FileProblems::new(report, path);
+    let mut record = csv::ByteRecord::new();
+    let mut headers: Vec<Vec<String>> = Vec::with_capacity(layout.header_rows);
+    let mut width = 0usize;
+    let mut skipped_names = false;
+    let mut table = Table {
+        file: path.to_path_buf(),
+        headers: Vec::new(),
+        labels: Vec::new(),
+        label_cols: layout.label_cols,
+        lines: Vec::new(),
+        ncols: 0,
+        row_start: vec![0],
+        col: Vec::new(),
+        val: Vec::new(),
+    };
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.error(
+                    line,
+                    None,
+                    format!("the file cannot be read as CSV here: {e}"),
+                    "check for an unbalanced quote `\"` on this line or the lines before",
+                );
+                break;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        if headers.len() < layout.header_rows {
+            if record.len() <= layout.label_cols {
+                problems.error(
+                    line,
+                    None,
+                    format!(
+                        "the header row has {} fields; expected {} label column(s) and then one label per data column",
+                        record.len(),
+                        layout.label_cols
+                    ),
+                    "the first row must hold the column labels",
+                );
+                problems.finish();
+                return None;
+            }
+            if headers.is_empty() {
+                width = record.len();
+            }
+            let labels: Vec<String> = (layout.label_cols..width)
+                .map(|k| {
+                    record
+                        .get(k)
+                        .map_or(String::new(), |f| label_text(f, line, k + 1, &mut problems))
+                })
+                .collect();
+            if record.len() != width {
+                problems.error(
+                    line,
+                    None,
+                    format!(
+                        "header row {} has {} fields, the first has {width}",
+                        headers.len() + 1,
+                        record.len()
+                    ),
+                    "every header row must have one label per column",
+                );
+            }
+            headers.push(labels);
+            continue;
+        }
+        // pymrio writes a row of index names after a multi-row header: labels, then empty
+        // cells. It is not data.
+        if layout.header_rows > 1
+            && table.lines.is_empty()
+            && !skipped_names
+            && record
+                .iter()
+                .skip(layout.label_cols)
+                .all(|f| f.trim_ascii().is_empty())
+        {
+            skipped_names = true;
+            continue;
+        }
+        if record.len() != width {
+            problems.error(
+                line,
+                Some(record.len().min(width) + 1),
+                format!("this row has {} fields, the header has {width}", record.len()),
+                "a row has a missing or extra cell (a stray comma or an unquoted label with a comma?)",
+            );
+        }
+        for k in 0..layout.label_cols {
+            let text = record
+                .get(k)
+                .map_or(String::new(), |f| label_text(f, line, k + 1, &mut problems));
+            table.labels.push(text);
+        }
+        for (j, field) in record
+            .iter()
+            .enumerate()
+            .skip(layout.label_cols)
+            .take(width - layout.label_cols)
+        {
+            match parse_number(field) {
+                Ok(Some(v)) => {
+                    if v != 0.0 {
+                        table.col.push((j - layout.label_cols) as u32);
+                        table.val.push(v);
+                    }
+                }
+                Ok(None) => problems.missing(line, j + 1),
+                Err(()) => problems.error(
+                    line,
+                    Some(j + 1),
+                    format!(
+                        "`{}` is not a number",
+                        String::from_utf8_lossy(field).trim()
+                    ),
+                    "write numbers with a `.` decimal point and no thousands separators",
+                ),
+            }
+        }
+        table.lines.push(line);
+        table.row_start.push(table.col.len());
+    }
+    if headers.len() < layout.header_rows {
+        problems.error(
+            1,
+            None,
+            "the file is empty: no header row".into(),
+            "the first row must hold the column labels",
+        );
+        problems.finish();
+        return None;
+    }
+    problems.finish();
+    table.ncols = width - layout.label_cols;
+    table.headers = headers;
+    Some(table)
+}
+
+/// Records of a text file: the line of each and its fields.
+pub(crate) type Records = Vec<(usize, Vec<String>)>;
+
+/// Reads a small text file of records (labels, mappings, code lists): every field as text,
+/// with the line of each record. Problems go to `report`; `Ok(None)` when the file is missing.
+pub(crate) fn read_rows(
+    path: &Path,
+    delimiter: u8,
+    what: &str,
+    report: &mut Diagnostics,
+) -> Result<Option<Records>, ImportError> {
+    let Some(bytes) = read_bytes(path, what, report)? else {
+        return Ok(None);
+    };
+    let Some(bytes) = strip_bom(&bytes, path, report) else {
+        return Ok(None);
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(bytes);
+    let mut problems = FileProblems::new(report, path);
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                problems.error(
+                    line,
+                    None,
+                    format!("the file cannot be read as CSV here: {e}"),
+                    "check for an unbalanced quote `\"`",
+                );
+                break;
+            }
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let fields = record
+            .iter()
+            .enumerate()
+            .map(|(k, f)| label_text(f, line, k + 1, &mut problems))
+            .collect();
+        rows.push((line, fields));
+    }
+    problems.finish();
+    Ok(Some(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_parse_exactly_and_reject_text() {
+        assert_eq!(parse_number(b"0"), Ok(Some(0.0)));
+        assert_eq!(parse_number(b" -12 "), Ok(Some(-12.0)));
+        assert_eq!(
+            parse_number(b"4.13456727727688e-05"),
+            Ok(Some(4.13456727727688e-05))
+        );
+        assert_eq!(
+            parse_number(b"0.0983145911411633"),
+            Ok(Some(0.0983145911411633))
+        );
+        assert_eq!(parse_number(b""), Ok(None));
+        assert_eq!(parse_number(b"NA"), Ok(None));
+        assert_eq!(parse_number(b"abc"), Err(()));
+        assert_eq!(parse_number(b"inf"), Err(()));
+        assert_eq!(parse_number(b"1,5"), Err(()));
+        assert_eq!(parse_number(&[0xff, b'1']), Err(()));
+    }
+
+    #[test]
+    fn tables_keep_nonzeros_and_report_every_problem() {
+        let text = b"row,a,b,c\nx,1,0,2\ny,abc,3\nz,,4,oops\n";
+        let mut report = Diagnostics::new();
+        let t = parse_table(text, Path::new("t.csv"), Layout::CSV, &mut report).unwrap();
+        assert_eq!(t.nrows(), 3);
+        assert_eq!(t.ncols, 3);
+        assert_eq!(t.row(0), (&[0u32, 2][..], &[1.0, 2.0][..]));
+        assert_eq!(t.row_label(2), "z");
+        assert_eq!(t.col_label(1), "b");
+        let errors: Vec<String> = report.iter().map(|d| d.to_string()).collect();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("t.csv:3:2") && e.contains("`abc` is not a number"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("t.csv:3") && e.contains("3 fields"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("t.csv:4:4") && e.contains("`oops`"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("warning") && e.contains("1 empty"))
+        );
+    }
+
+    #[test]
+    fn multi_row_headers_skip_the_index_name_row() {
+        let text =
+            b"region\t\tr1\tr1\nsector\t\ta\tb\nregion\tsector\t\t\nr1\ta\t1\t2\nr1\tb\t0\t3\n";
+        let layout = Layout {
+            delimiter: b'\t',
+            header_rows: 2,
+            label_cols: 2,
+        };
+        let mut report = Diagnostics::new();
+        let t = parse_table(text, Path::new("Z.txt"), layout, &mut report).unwrap();
+        assert!(report.is_empty(), "{report}");
+        assert_eq!(t.nrows(), 2);
+        assert_eq!(t.headers[0], vec!["r1", "r1"]);
+        assert_eq!((t.label(1, 0), t.label(1, 1)), ("r1", "b"));
+        assert_eq!(t.get(1, 1), 3.0);
+    }
+
+    #[test]
+    fn non_utf8_labels_and_utf16_files_are_errors() {
+        let mut report = Diagnostics::new();
+        parse_table(
+            b"row,a\n\xe9t\xe9,1\n",
+            Path::new("l.csv"),
+            Layout::CSV,
+            &mut report,
+        )
+        .unwrap();
+        assert!(
+            report
+                .to_string()
+                .contains("l.csv:2:1: this label is not valid UTF-8")
+        );
+        let mut report = Diagnostics::new();
+        assert!(
+            parse_table(
+                b"\xff\xfer\x00",
+                Path::new("u.csv"),
+                Layout::CSV,
+                &mut report
+            )
+            .is_none()
+        );
+        assert!(report.to_string().contains("UTF-16"));
+    }
+}
