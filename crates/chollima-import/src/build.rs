@@ -20,6 +20,19 @@ use chollima_model::{
 use crate::final_demand::Demand;
 use crate::table::Table;
 
+/// A number for a message: integers as such, others to six decimals (trailing zeros cut), tiny
+/// ones in exponent notation.
+pub(crate) fn num(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else if v != 0.0 && v.abs() < 1e-3 {
+        format!("{v:.3e}")
+    } else {
+        let s = format!("{v:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 /// Makes product ids from labels: forbidden characters replaced, empty and duplicate labels
 /// reported as errors (`locate(i)` says where label `i` is).
 pub(crate) fn product_ids(
@@ -341,14 +354,23 @@ pub(crate) fn report_imbalance(
     let worst: Vec<String> = diffs
         .iter()
         .take(5)
-        .map(|&(i, d, rel)| format!("{} {d:+} ({:.2} %)", ids[i], 100.0 * rel))
+        .map(|&(i, d, rel)| {
+            format!(
+                "{} {}{} ({:.2} %)",
+                ids[i],
+                if d > 0.0 { "+" } else { "" },
+                num(d),
+                100.0 * rel
+            )
+        })
         .collect();
     let largest_rel = diffs[0].2;
     let message = format!(
-        "{what}: {} of {} differ; largest relative: {}; largest absolute difference {max_abs}",
+        "{what}: {} of {} differ; largest relative: {}; largest absolute difference {}",
         diffs.len(),
         ids.len(),
-        worst.join(", ")
+        worst.join(", "),
+        num(max_abs)
     );
     if largest_rel > 0.05 {
         report
@@ -411,12 +433,14 @@ pub(crate) fn check_total_column(
     let message = match best {
         Some((name, largest)) if largest <= 1.0 => {
             format!(
-                "{what} equals the sum of the {name} columns (largest difference {largest}): a total, not used"
+                "{what} equals the sum of the {name} columns (largest difference {}): a total, not used",
+                num(largest)
             )
         }
         Some((name, largest)) => {
             format!(
-                "{what} is taken for a total and not used; it is closest to the sum of the {name} columns (differences up to {largest})"
+                "{what} is taken for a total and not used; it is closest to the sum of the {name} columns (differences up to {})",
+                num(largest)
             )
         }
         None => format!("{what} is taken for a total and not used"),

@@ -46,6 +46,7 @@ use std::path::{Path, PathBuf};
 use chollima_model::{Diagnostics, Location};
 
 use crate::ImportError;
+use crate::build::num;
 use crate::table::read_rows;
 
 /// Recognises the target category of a final-demand column label (see the module docs).
@@ -265,7 +266,7 @@ pub(crate) fn report_left_out(
         if cats.of_column[j].is_none() {
             report.warning(
                 location.clone(),
-                format!("final-demand column `{label}` left out by the mapping: {} of final demand not planned for", totals[j]),
+                format!("final-demand column `{label}` left out by the mapping: {} of final demand not planned for", num(totals[j])),
             );
         }
     }
@@ -298,7 +299,7 @@ pub(crate) fn net_negatives(
             .iter()
             .zip(&demand.values)
             .filter(|(_, v)| v[p] < 0.0)
-            .map(|(c, v)| format!("{c} {}", v[p]))
+            .map(|(c, v)| format!("{c} {}", num(v[p])))
             .collect();
         if positive >= negative {
             let factor = (positive - negative) / positive;
@@ -312,7 +313,7 @@ pub(crate) fn net_negatives(
                     "`{}`: negative final demand ({}) netted against its positive categories, each scaled by {factor:.6}; total {} kept",
                     ids[p],
                     negatives.join(", "),
-                    positive - negative
+                    num(positive - negative)
                 ),
             );
         } else {
@@ -325,10 +326,11 @@ pub(crate) fn net_negatives(
                 .warning(
                     locate(p),
                     format!(
-                        "`{}`: total final demand is negative ({}: {} against {positive} positive): no targets for this product",
+                        "`{}`: total final demand is negative ({}: {} against {} positive): no targets for this product",
                         ids[p],
-                        positive - negative,
-                        negatives.join(", ")
+                        num(positive - negative),
+                        negatives.join(", "),
+                        num(positive)
                     ),
                 )
                 .hint("targets must be >= 0; the negative total is dropped, so gross outputs computed from the targets are higher than published");
@@ -338,7 +340,8 @@ pub(crate) fn net_negatives(
         report.note(
             locate(0),
             format!(
-                "negative final demand: {netted} products netted (totals kept), {dropped} with a negative total given no targets (in all {dropped_total} dropped)"
+                "negative final demand: {netted} products netted (totals kept), {dropped} with a negative total given no targets (in all {} dropped)",
+                num(dropped_total)
             ),
         );
     }

@@ -35,7 +35,7 @@ use crate::{ImportError, Imported, IndustryMapping, bail_if_errors};
 pub struct IotOptions {
     /// A `column,category` CSV deciding the category of final-demand columns.
     pub category_mapping: Option<PathBuf>,
-    /// The economy's name; default "Input-output table <folder>".
+    /// The economy's name; default `Input-output table FOLDER`.
     pub name: Option<String>,
     /// The unit of the table (free text, e.g. "US$ million").
     pub unit: Option<String>,

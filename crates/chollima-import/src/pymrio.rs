@@ -47,7 +47,7 @@ pub struct PymrioOptions {
     pub coefficients: PymrioCoefficients,
     /// A `column,category` CSV deciding the category of final-demand columns (by category label).
     pub category_mapping: Option<PathBuf>,
-    /// The economy's name; default "pymrio <folder>".
+    /// The economy's name; default `pymrio FOLDER`.
     pub name: Option<String>,
 }
 

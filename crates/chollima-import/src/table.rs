@@ -306,6 +306,10 @@ pub(crate) fn read_table(
 }
 
 /// Parses table text (see [`read_table`]).
+///
+/// Text without a quote character (the usual numeric table) is split by a tight loop over the
+/// bytes; text with quotes goes through the `csv` crate's `ByteRecord` reader. Both feed the
+/// same record handler, so they give the same table and the same problems.
 pub(crate) fn parse_table(
     bytes: &[u8],
     path: &Path,
@@ -313,35 +317,53 @@ pub(crate) fn parse_table(
     report: &mut Diagnostics,
 ) -> Option<Table> {
     let bytes = strip_bom(bytes, path, report)?;
+    let mut builder = Builder {
+        layout,
+        problems: FileProblems::new(report, path),
+        headers: Vec::with_capacity(layout.header_rows),
+        width: 0,
+        skipped_names: false,
+        table: Table {
+            file: path.to_path_buf(),
+            headers: Vec::new(),
+            labels: Vec::new(),
+            label_cols: layout.label_cols,
+            lines: Vec::new(),
+            ncols: 0,
+            row_start: vec![0],
+            col: Vec::new(),
+            val: Vec::new(),
+        },
+    };
+    let mut fields: Vec<&[u8]> = Vec::new();
+    if !bytes.contains(&b'"') {
+        for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let line_text = line.strip_suffix(b"\r").unwrap_or(line);
+            if line_text.is_empty() {
+                continue;
+            }
+            fields.clear();
+            fields.extend(line_text.split(|&b| b == layout.delimiter));
+            if !builder.record(index + 1, &fields) {
+                return None;
+            }
+        }
+        return builder.finish();
+    }
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(layout.delimiter)
         .buffer_capacity(1 << 16)
         .from_reader(bytes);
-    let mut problems = FileProblems::new(report, path);
     let mut record = csv::ByteRecord::new();
-    let mut headers: Vec<Vec<String>> = Vec::with_capacity(layout.header_rows);
-    let mut width = 0usize;
-    let mut skipped_names = false;
-    let mut table = Table {
-        file: path.to_path_buf(),
-        headers: Vec::new(),
-        labels: Vec::new(),
-        label_cols: layout.label_cols,
-        lines: Vec::new(),
-        ncols: 0,
-        row_start: vec![0],
-        col: Vec::new(),
-        val: Vec::new(),
-    };
     loop {
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.error(
+                builder.problems.error(
                     line,
                     None,
                     format!("the file cannot be read as CSV here: {e}"),
@@ -351,9 +373,32 @@ pub(crate) fn parse_table(
             }
         }
         let line = record.position().map_or(0, |p| p.line() as usize);
-        if headers.len() < layout.header_rows {
+        let quoted_fields: Vec<&[u8]> = record.iter().collect();
+        if !builder.record(line, &quoted_fields) {
+            return None;
+        }
+    }
+    builder.finish()
+}
+
+/// Turns records into a [`Table`], collecting problems.
+struct Builder<'a> {
+    layout: Layout,
+    problems: FileProblems<'a>,
+    headers: Vec<Vec<String>>,
+    width: usize,
+    skipped_names: bool,
+    table: Table,
+}
+
+impl Builder<'_> {
+    /// Handles one record; `false` when the file cannot be read on (a bad header).
+    fn record(&mut self, line: usize, record: &[&[u8]]) -> bool {
+        let layout = self.layout;
+        let width = self.width;
+        if self.headers.len() < layout.header_rows {
             if record.len() <= layout.label_cols {
-                problems.error(
+                self.problems.error(
                     line,
                     None,
                     format!(
@@ -363,49 +408,49 @@ pub(crate) fn parse_table(
                     ),
                     "the first row must hold the column labels",
                 );
-                problems.finish();
-                return None;
+                return false;
             }
-            if headers.is_empty() {
-                width = record.len();
+            if self.headers.is_empty() {
+                self.width = record.len();
             }
+            let width = self.width;
             let labels: Vec<String> = (layout.label_cols..width)
                 .map(|k| {
-                    record
-                        .get(k)
-                        .map_or(String::new(), |f| label_text(f, line, k + 1, &mut problems))
+                    record.get(k).map_or(String::new(), |f| {
+                        label_text(f, line, k + 1, &mut self.problems)
+                    })
                 })
                 .collect();
             if record.len() != width {
-                problems.error(
+                self.problems.error(
                     line,
                     None,
                     format!(
                         "header row {} has {} fields, the first has {width}",
-                        headers.len() + 1,
+                        self.headers.len() + 1,
                         record.len()
                     ),
                     "every header row must have one label per column",
                 );
             }
-            headers.push(labels);
-            continue;
+            self.headers.push(labels);
+            return true;
         }
         // pymrio writes a row of index names after a multi-row header: labels, then empty
         // cells. It is not data.
         if layout.header_rows > 1
-            && table.lines.is_empty()
-            && !skipped_names
+            && self.table.lines.is_empty()
+            && !self.skipped_names
             && record
                 .iter()
                 .skip(layout.label_cols)
                 .all(|f| f.trim_ascii().is_empty())
         {
-            skipped_names = true;
-            continue;
+            self.skipped_names = true;
+            return true;
         }
         if record.len() != width {
-            problems.error(
+            self.problems.error(
                 line,
                 Some(record.len().min(width) + 1),
                 format!("this row has {} fields, the header has {width}", record.len()),
@@ -413,26 +458,23 @@ pub(crate) fn parse_table(
             );
         }
         for k in 0..layout.label_cols {
-            let text = record
-                .get(k)
-                .map_or(String::new(), |f| label_text(f, line, k + 1, &mut problems));
-            table.labels.push(text);
+            let text = record.get(k).map_or(String::new(), |f| {
+                label_text(f, line, k + 1, &mut self.problems)
+            });
+            self.table.labels.push(text);
         }
-        for (j, field) in record
-            .iter()
-            .enumerate()
-            .skip(layout.label_cols)
-            .take(width - layout.label_cols)
-        {
+        let end = record.len().min(width);
+        for j in layout.label_cols..end {
+            let field = record[j];
             match parse_number(field) {
                 Ok(Some(v)) => {
                     if v != 0.0 {
-                        table.col.push((j - layout.label_cols) as u32);
-                        table.val.push(v);
+                        self.table.col.push((j - layout.label_cols) as u32);
+                        self.table.val.push(v);
                     }
                 }
-                Ok(None) => problems.missing(line, j + 1),
-                Err(()) => problems.error(
+                Ok(None) => self.problems.missing(line, j + 1),
+                Err(()) => self.problems.error(
                     line,
                     Some(j + 1),
                     format!(
@@ -443,23 +485,27 @@ pub(crate) fn parse_table(
                 ),
             }
         }
-        table.lines.push(line);
-        table.row_start.push(table.col.len());
+        self.table.lines.push(line);
+        self.table.row_start.push(self.table.col.len());
+        true
     }
-    if headers.len() < layout.header_rows {
-        problems.error(
-            1,
-            None,
-            "the file is empty: no header row".into(),
-            "the first row must hold the column labels",
-        );
-        problems.finish();
-        return None;
+
+    fn finish(mut self) -> Option<Table> {
+        if self.headers.len() < self.layout.header_rows {
+            self.problems.error(
+                1,
+                None,
+                "the file is empty: no header row".into(),
+                "the first row must hold the column labels",
+            );
+            self.problems.finish();
+            return None;
+        }
+        self.problems.finish();
+        self.table.ncols = self.width - self.layout.label_cols;
+        self.table.headers = self.headers;
+        Some(self.table)
     }
-    problems.finish();
-    table.ncols = width - layout.label_cols;
-    table.headers = headers;
-    Some(table)
 }
 
 /// Records of a text file: the line of each and its fields.
@@ -569,6 +615,29 @@ mod tests {
                 .iter()
                 .any(|e| e.starts_with("warning") && e.contains("1 empty"))
         );
+    }
+
+    #[test]
+    fn quoted_and_plain_text_give_the_same_table() {
+        let plain = b"row,a,b\nx,1,2\ny,3\nz,0,oops\n";
+        let quoted = b"row,\"a\",b\nx,1,2\ny,3\nz,0,oops\n";
+        let (mut r1, mut r2) = (Diagnostics::new(), Diagnostics::new());
+        let t1 = parse_table(plain, Path::new("t.csv"), Layout::CSV, &mut r1).unwrap();
+        let t2 = parse_table(quoted, Path::new("t.csv"), Layout::CSV, &mut r2).unwrap();
+        assert_eq!(
+            (&t1.headers, &t1.lines, &t1.col, &t1.val),
+            (&t2.headers, &t2.lines, &t2.col, &t2.val)
+        );
+        assert_eq!(r1, r2);
+        assert_eq!(t1.lines, vec![2, 3, 4]);
+        let crlf = parse_table(
+            b"row,a\r\nx,1\r\n",
+            Path::new("t.csv"),
+            Layout::CSV,
+            &mut r1,
+        )
+        .unwrap();
+        assert_eq!((crlf.row_label(0), crlf.get(0, 0)), ("x", 1.0));
     }
 
     #[test]

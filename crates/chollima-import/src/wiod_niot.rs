@@ -29,7 +29,7 @@ use crate::{ImportError, Imported, IndustryMapping, bail_if_errors};
 pub struct WiodNiotOptions {
     /// A `column,category` CSV deciding the category of final-demand columns.
     pub category_mapping: Option<PathBuf>,
-    /// The economy's name; default "WIOD 2016 national table <file>, <year>".
+    /// The economy's name; default `WIOD 2016 national table FILE, YEAR`.
     pub name: Option<String>,
 }
 
