@@ -165,12 +165,16 @@ pub fn attach_labour(
     let map = &source.industries;
     if map.to_products.ncols() != economy.products.len()
         || map.to_products.nrows() != map.industries.len()
+        || map.output.len() != map.industries.len()
     {
         problems
             .error(
                 Location::default(),
                 format!(
-                    "the industry mapping covers {} products, the economy has {}",
+                    "the industry mapping ({} industries, {} outputs, {} x {}) does not fit the economy's {} products",
+                    map.industries.len(),
+                    map.output.len(),
+                    map.to_products.nrows(),
                     map.to_products.ncols(),
                     economy.products.len()
                 ),
