@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmarks: chollima against the Python tools on the same input, same run.
+
+    python3 bench/run.py wiod        # WIOD 2011: chollima import + analyze vs pymrio read + calc_all
+    python3 bench/run.py generated   # 10^6 products, 10^7 nonzeros: chollima analyze vs scipy
+    python3 bench/run.py all
+
+Options: --chollima PATH (default target/release/chollima), --repeat N, --products N, --inputs K.
+Prints a Markdown table (paste into BENCHMARKS.md) and writes bench/out/results.json.
+Needs: pip install pymrio pyarrow scipy pandas numpy (see bench/requirements.txt).
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "bench", "out")
+
+
+def run_measured(command, env=None):
+    """Runs a command, returns (wall seconds, peak RSS in MiB) of that child alone."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"failed ({status}): {' '.join(command)}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def best_of(repeat, measure):
+    samples = [measure() for _ in range(repeat)]
+    walls = [s[0] for s in samples]
+    return {"best": min(walls), "median": statistics.median(walls), "peak_mib": max(s[1] for s in samples)}
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 2**20, 1), "python": platform.python_version()}
+
+
+# --- WIOD: chollima import + analyze against pymrio read + calc_all -------------------------
+
+PYMRIO_WIOD = r"""
+import sys, time, pandas as pd, pymrio
+folder = sys.argv[1]
+def split(labels):
+    return pd.MultiIndex.from_tuples([tuple(s.split("_", 1)) for s in labels], names=["region", "sector"])
+t0 = time.perf_counter()
+Z = pd.read_csv(folder + "/Z.csv", index_col=0)
+Y = pd.read_csv(folder + "/Y.csv", index_col=0)
+x = pd.read_csv(folder + "/x.csv", index_col=0)
+Z.index = Z.columns = split(Z.index)
+Y.index = Z.index
+Y.columns = pd.MultiIndex.from_tuples([tuple(s.split("_", 1)) for s in Y.columns], names=["region", "category"])
+x.index = Z.index; x.columns = ["indout"]
+io = pymrio.IOSystem(Z=Z, Y=Y, x=x)
+t1 = time.perf_counter()
+io.calc_all()
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def bench_wiod(args):
+    folder = os.path.join(ROOT, "data", "wiod2013", "2011")
+    tmp = tempfile.mkdtemp(prefix="chollima-bench-")
+    try:
+        package, out = os.path.join(tmp, "pkg"), os.path.join(tmp, "out")
+
+        def chollima_once():
+            w1, m1 = run_measured([args.chollima, "-q", "import", "iot", folder, "--out", package])
+            w2, m2 = run_measured([args.chollima, "-q", "analyze", package, "--out", out])
+            return (w1 + w2, max(m1, m2), w1, w2)
+
+        samples = [chollima_once() for _ in range(args.repeat)]
+        chollima = {
+            "best": min(s[0] for s in samples),
+            "median": statistics.median(s[0] for s in samples),
+            "import_best": min(s[2] for s in samples),
+            "analyze_best": min(s[3] for s in samples),
+            "peak_mib": max(s[1] for s in samples),
+        }
+        reads, calcs = [], []
+        for _ in range(max(1, args.repeat // 2)):
+            text = subprocess.run([sys.executable, "-c", PYMRIO_WIOD, folder], check=True, capture_output=True, text=True).stdout
+            r, c = map(float, text.split())
+            reads.append(r)
+            calcs.append(c)
+        pymrio = {"read_best": min(reads), "calc_all_best": min(calcs), "best": min(r + c for r, c in zip(reads, calcs))}
+        return {"chollima": chollima, "pymrio": pymrio, "ratio": pymrio["best"] / chollima["best"]}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# --- generated: chollima analyze against the same work in scipy -----------------------------
+
+SCIPY_ANALYZE = r"""
+import sys, time, numpy as np, pyarrow as pa, pyarrow.csv as pc, pyarrow.compute as pcomp, scipy.sparse as sp
+from scipy.sparse.linalg import bicgstab, LinearOperator
+package, out, method = sys.argv[1], sys.argv[2], sys.argv[3]
+tol = 1e-10
+def read(name, types=None):
+    return pc.read_csv(package + "/" + name, convert_options=pc.ConvertOptions(column_types=types or {}))
+products = read("products.csv", {"id": pa.string()})
+ids = products.column("id")
+n = len(ids)
+techniques = read("techniques.csv", {"id": pa.string(), "product": pa.string()})
+inputs = read("inputs.csv", {"technique": pa.string(), "input": pa.string(), "coefficient": pa.float64()})
+targets = read("targets.csv", {"product": pa.string(), "quantity": pa.float64()})
+# technique -> product index; inputs -> (row = input product, col = product made)
+tech_product = pcomp.index_in(techniques.column("product"), value_set=ids).to_numpy()
+tech_index = pcomp.index_in(inputs.column("technique"), value_set=techniques.column("id")).to_numpy()
+rows = pcomp.index_in(inputs.column("input"), value_set=ids).to_numpy()
+cols = tech_product[tech_index]
+A = sp.csr_matrix((inputs.column("coefficient").to_numpy(), (rows, cols)), shape=(n, n))
+AT = A.T.tocsr()
+d = np.zeros(n)
+np.add.at(d, pcomp.index_in(targets.column("product"), value_set=ids).to_numpy(), targets.column("quantity").to_numpy())
+labour = np.zeros(n)
+if "labour" in techniques.column_names:
+    labour[tech_product] = techniques.column("labour").to_numpy()
+t_read = time.perf_counter()
+diag = 1.0 - A.diagonal()
+def solve(M, b):
+    if method == "neumann":
+        x = b.copy(); term = b.copy()
+        while True:
+            term = M @ term
+            x += term
+            if np.linalg.norm(term) <= tol * np.linalg.norm(b):
+                return x
+    op = LinearOperator((n, n), matvec=lambda v: v - M @ v)
+    pre = LinearOperator((n, n), matvec=lambda v: v / diag)
+    x, info = bicgstab(op, b, rtol=tol, M=pre)
+    assert info == 0, info
+    return x
+ones = np.ones(n)
+x = solve(A, d); r = solve(A, ones); m = solve(AT, ones); v = solve(AT, labour)
+total = m.sum()
+t_solve = time.perf_counter()
+table = pa.table({"product": ids, "gross_output": x, "final_demand": d, "output_multiplier": m,
+                  "labour_value": v, "backward_linkage": m * n / total, "forward_linkage": r * n / total})
+pc.write_csv(table, out)
+t_write = time.perf_counter()
+print(t_read, t_solve, t_write)
+"""
+
+
+def bench_generated(args):
+    tmp = tempfile.mkdtemp(prefix="chollima-bench-")
+    try:
+        package = os.path.join(tmp, "generated")
+        subprocess.run([args.chollima, "-q", "generate", "--products", str(args.products), "--inputs", str(args.inputs),
+                        "--seed", "1", "--out", package], check=True)
+        nnz = sum(1 for _ in open(os.path.join(package, "inputs.csv"))) - 1
+        out = os.path.join(tmp, "out")
+        chollima = best_of(args.repeat, lambda: run_measured([args.chollima, "-q", "analyze", package, "--out", out]))
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        chollima.update({"method": summary["method"], "iterations": summary["iterations"], "residual": summary["residual"],
+                         "stages": summary["seconds"]})
+        scipy = {}
+        for method in ["bicgstab", "neumann"]:
+            scipy[method] = best_of(max(1, args.repeat // 2), lambda: run_measured(
+                [sys.executable, "-c", SCIPY_ANALYZE, package, os.path.join(tmp, "scipy.csv"), method]))
+        best_scipy = min(s["best"] for s in scipy.values())
+        return {"products": args.products, "nonzeros": nnz, "chollima": chollima, "scipy": scipy,
+                "ratio": best_scipy / chollima["best"]}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("which", choices=["wiod", "generated", "all"])
+    parser.add_argument("--chollima", default=os.path.join(ROOT, "target", "release", "chollima"))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--inputs", type=int, default=10)
+    args = parser.parse_args()
+    if not os.path.exists(args.chollima):
+        raise SystemExit(f"{args.chollima} not found: run `cargo build --release` first")
+    results = {"machine": machine(), "date": time.strftime("%Y-%m-%d")}
+    if args.which in ("wiod", "all"):
+        results["wiod"] = w = bench_wiod(args)
+        print(f"| WIOD 2011 (1435 sectors) | chollima import + analyze {w['chollima']['best']:.3f} s "
+              f"(import {w['chollima']['import_best']:.3f}, analyze {w['chollima']['analyze_best']:.3f}) | "
+              f"pymrio read {w['pymrio']['read_best']:.3f} s + calc_all {w['pymrio']['calc_all_best']:.3f} s | "
+              f"{w['ratio']:.1f}x |")
+    if args.which in ("generated", "all"):
+        results["generated"] = g = bench_generated(args)
+        s = g["scipy"]
+        print(f"| generated {g['products']} products, {g['nonzeros']} nonzeros | chollima analyze {g['chollima']['best']:.2f} s, "
+              f"{g['chollima']['peak_mib']:.0f} MiB ({g['chollima']['method']}) | scipy bicgstab {s['bicgstab']['best']:.2f} s "
+              f"({s['bicgstab']['peak_mib']:.0f} MiB), neumann {s['neumann']['best']:.2f} s | {g['ratio']:.1f}x |")
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    print(json.dumps(results["machine"]))
+
+
+if __name__ == "__main__":
+    main()

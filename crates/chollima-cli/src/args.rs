@@ -1,0 +1,168 @@
+//! Raw command-line arguments, as clap reads them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// chollima: input-output analysis and economic planning.
+#[derive(Debug, Parser)]
+#[command(name = "chollima", version, about, long_about = None)]
+pub struct Cli {
+    /// Print nothing but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an economy package and list every problem (exit 2 when there are errors).
+    Validate {
+        /// The package folder.
+        package: PathBuf,
+    },
+    /// Input-output analysis: gross output, multipliers, labour values, linkages.
+    Analyze(AnalyzeArgs),
+    /// Turn a published table into an economy package.
+    Import(ImportArgs),
+    /// Write a synthetic economy with realistic structure.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The package folder.
+    pub package: PathBuf,
+    /// Folder for products.csv, summary.json (and leontief_inverse.csv).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// A `product,quantity` CSV to use as final demand instead of targets.csv.
+    #[arg(long)]
+    pub demand: Option<PathBuf>,
+    /// Also write the dense Leontief inverse (small tables only).
+    #[arg(long)]
+    pub inverse: bool,
+    /// How to solve (I - A) x = d.
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    pub method: MethodArg,
+    /// Relative residual at which the iterative method stops.
+    #[arg(long, default_value_t = 1e-13)]
+    pub tolerance: f64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MethodArg {
+    /// Sparse LU for small tables, iterative for large ones.
+    Auto,
+    /// Sparse LU factorisation (faer).
+    SparseLu,
+    /// Dense LU factorisation.
+    DenseLu,
+    /// Jacobi-preconditioned block BiCGSTAB.
+    Iterative,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The kind of table.
+    #[arg(value_enum)]
+    pub format: FormatArg,
+    /// The source files or folders (see `chollima import --help`).
+    #[arg(required = true)]
+    pub sources: Vec<PathBuf>,
+    /// The package folder to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// A `column,category` CSV mapping final-demand columns to target categories.
+    #[arg(long)]
+    pub mapping: Option<PathBuf>,
+    /// Supply-use tables: the technology assumption.
+    #[arg(long, value_enum, default_value_t = AssumptionArg::Industry)]
+    pub assumption: AssumptionArg,
+    /// Employment by industry for the `labour` resource: IBGE's value_added_and_employment.csv
+    /// or a WIOD Socio-Economic Accounts file (usasea.csv).
+    #[arg(long)]
+    pub labour: Option<PathBuf>,
+    /// WIOD SEA variable to use as labour.
+    #[arg(long, value_enum, default_value_t = SeaArg::Emp)]
+    pub labour_variable: SeaArg,
+    /// Year to take from tables that hold several (WIOD national tables, SEA).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Name of the economy (default: from the source).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Matrix Market: a file of product ids, one per line (`id` or `id,name`).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    /// A symmetric table: a folder with Z.csv, Y.csv and x.csv (WIOD 2013 layout).
+    Iot,
+    /// UK ONS input-output analytical tables.
+    Ons,
+    /// Make and use tables (BEA detail or summary, IBGE).
+    SupplyUse,
+    /// Matrix Market file holding A (optionally a second file with the demand vector).
+    Mtx,
+    /// A folder written by pymrio's save_all (text format).
+    Pymrio,
+    /// A WIOD 2016 national input-output table (e.g. usaiot.csv) for one --year.
+    WiodNiot,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AssumptionArg {
+    /// Industry-technology assumption: A = B D.
+    Industry,
+    /// Commodity-technology assumption: A = B C^-1.
+    Commodity,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SeaArg {
+    /// Persons engaged (thousands).
+    Emp,
+    /// Hours worked by employees (millions).
+    HEmpe,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of products.
+    #[arg(long)]
+    pub products: usize,
+    /// Average number of inputs per technique.
+    #[arg(long, default_value_t = 10)]
+    pub inputs: usize,
+    /// Random seed: the same seed gives the same economy.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// The package folder to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Number of basic goods used by nearly every technique (default: about products^(1/4)).
+    #[arg(long)]
+    pub basic_goods: Option<usize>,
+    /// Share of products with alternative techniques (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub alternatives: f64,
+    /// Share of techniques with a finite capacity (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub capacities: f64,
+    /// Share of products that can be traded (0..1); adds foreign exchange.
+    #[arg(long, default_value_t = 0.0)]
+    pub trade: f64,
+    /// Plan years; more than 1 adds capital, depreciation and growing labour.
+    #[arg(long, default_value_t = 1)]
+    pub years: u32,
+    /// Add a second primary resource, land.
+    #[arg(long)]
+    pub land: bool,
+    /// Add priorities food, clothing, housing.
+    #[arg(long)]
+    pub priorities: bool,
+}

@@ -1,0 +1,109 @@
+//! `analyze`: a package in, `products.csv`, `summary.json` and optionally the inverse out.
+
+use std::path::{Path, PathBuf};
+
+use chollima_analysis::{Analysis, AnalysisSettings};
+use chollima_model::{Diagnostics, Economy};
+
+use crate::observer::timed;
+use crate::output;
+use crate::{EngineError, Observer};
+
+/// Largest table whose dense inverse `analyze` writes.
+pub const MAX_INVERSE_PRODUCTS: usize = 20_000;
+
+/// What to analyse and how.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    /// A `product,quantity` file to use instead of the package's targets.
+    pub demand: Option<PathBuf>,
+    /// Also write `leontief_inverse.csv`.
+    pub inverse: bool,
+    pub settings: AnalysisSettings,
+}
+
+/// What `analyze` did.
+#[derive(Debug)]
+pub struct AnalyzeReport {
+    pub analysis: Analysis,
+    pub total_final_demand: f64,
+    /// Warnings and notes from reading the package and the demand file.
+    pub diagnostics: Diagnostics,
+    /// Seconds per stage, in order.
+    pub timings: Vec<(String, f64)>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Analyses the package in `package` and writes the results into the folder `out`.
+pub fn analyze(
+    package: &Path,
+    out: &Path,
+    options: &AnalyzeOptions,
+    observer: &dyn Observer,
+) -> Result<AnalyzeReport, EngineError> {
+    let mut timings = Vec::new();
+    let loaded = timed(observer, &mut timings, "reading", || {
+        chollima_package::read(package)
+    })?;
+    let economy = loaded.economy;
+    let mut diagnostics = loaded.diagnostics;
+    let n = economy.products.len();
+    if options.inverse && n > MAX_INVERSE_PRODUCTS {
+        return Err(EngineError::Refused {
+            message: format!("the dense Leontief inverse of {n} products would hold {n}^2 numbers"),
+            hint: format!(
+                "--inverse is for tables of up to {MAX_INVERSE_PRODUCTS} products; the other results need no inverse"
+            ),
+        });
+    }
+    let demand = match &options.demand {
+        Some(path) => match chollima_package::read_demand(path, &economy.products.ids) {
+            Ok((demand, warnings)) => {
+                diagnostics.extend(warnings);
+                demand
+            }
+            Err(diagnostics) => {
+                return Err(EngineError::InvalidInput {
+                    path: path.clone(),
+                    diagnostics,
+                });
+            }
+        },
+        None => economy.demand_in_year(1),
+    };
+    let settings = AnalysisSettings {
+        inverse: options.inverse,
+        ..options.settings
+    };
+    let analysis = timed(observer, &mut timings, "solving", || {
+        chollima_analysis::analyze(&economy, &demand, &settings)
+    })?;
+    let files = timed(observer, &mut timings, "writing", || {
+        write_results(&economy, &demand, &analysis, out)
+    })?;
+    let total_final_demand = demand.iter().sum();
+    let report = AnalyzeReport {
+        analysis,
+        total_final_demand,
+        diagnostics,
+        timings,
+        files,
+    };
+    output::write_summary(&economy, &report, options, out)?;
+    Ok(report)
+}
+
+fn write_results(
+    economy: &Economy,
+    demand: &[f64],
+    analysis: &Analysis,
+    out: &Path,
+) -> Result<Vec<PathBuf>, EngineError> {
+    std::fs::create_dir_all(out).map_err(crate::error::io_error(out))?;
+    let mut files = vec![output::write_products(economy, demand, analysis, out)?];
+    if let Some(inverse) = &analysis.inverse {
+        files.push(output::write_inverse(economy, inverse, out)?);
+    }
+    files.push(out.join("summary.json"));
+    Ok(files)
+}
