@@ -1,7 +1,8 @@
 //! Times an import and prints its report.
 //!
 //! `cargo run --release -p chollima-import --example import_timing -- iot data/wiod2013/2011`
-//! (kinds: iot, ons, bea, ibge, pymrio, mtx, wiod-niot YEAR). Prints the best of 10 runs.
+//! (kinds: iot, ons, supply-use, supply-use-ct, pymrio, mtx, wiod-niot YEAR). Prints the best of
+//! `RUNS` runs (default 10) and, unless `QUIET` is set, the report.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -48,9 +49,13 @@ fn main() {
         Path::new(&args[2]),
         args.get(3).map(String::as_str),
     );
+    let runs: usize = std::env::var("RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(10);
     let mut best = f64::INFINITY;
     let mut result = None;
-    for _ in 0..10 {
+    for _ in 0..runs.max(1) {
         let start = Instant::now();
         let r = run(kind, path, extra);
         best = best.min(start.elapsed().as_secs_f64());
@@ -75,5 +80,5 @@ fn main() {
         }
         Err(e) => println!("error:\n{e}"),
     }
-    println!("best of 10: {:.1} ms", best * 1e3);
+    println!("best of {runs}: {:.1} ms", best * 1e3);
 }

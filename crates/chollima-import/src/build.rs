@@ -82,7 +82,15 @@ pub(crate) fn table_to_columns(
     ids: &[String],
     report: &mut Diagnostics,
 ) -> SparseColumns {
-    let zero_output = |c: usize| divisor.is_some_and(|x| x[c] == 0.0);
+    // Dividing by 1 is exact, so coefficients given as such go through the same loop.
+    let ones;
+    let x = match divisor {
+        Some(x) => x,
+        None => {
+            ones = vec![1.0; n];
+            &ones
+        }
+    };
     let mut count = vec![0usize; n + 1];
     let mut dropped_flows = vec![0.0f64; n];
     let mut negatives = 0usize;
@@ -92,30 +100,27 @@ pub(crate) fn table_to_columns(
         }
         let (cols, vals) = table.row(r);
         for (&c, &v) in cols.iter().zip(vals) {
-            if let Some(pc) = col_of[c as usize] {
-                let pc = pc as usize;
-                if zero_output(pc) {
-                    dropped_flows[pc] += v;
-                } else if v < 0.0 {
-                    negatives += 1;
-                    let what = if divisor.is_some() {
-                        "flow"
-                    } else {
-                        "coefficient"
-                    };
-                    report
-                        .warning(
-                            table.cell_location(r, c as usize),
-                            format!(
-                                "negative {what} {v} from `{}` into `{}` set to 0",
-                                table.row_label(r),
-                                ids[pc]
-                            ),
-                        )
-                        .hint("FORMAT.md input coefficients are >= 0; the column's other inputs are kept as they are");
+            let Some(pc) = col_of[c as usize] else {
+                continue;
+            };
+            let pc = pc as usize;
+            if x[pc] == 0.0 {
+                dropped_flows[pc] += v;
+            } else if v < 0.0 {
+                negatives += 1;
+                let what = if divisor.is_some() {
+                    "flow"
                 } else {
-                    count[pc + 1] += 1;
-                }
+                    "coefficient"
+                };
+                report
+                    .warning(
+                        table.cell_location(r, c as usize),
+                        format!("negative {what} {v} from `{}` into `{}` set to 0", table.row_label(r), ids[pc]),
+                    )
+                    .hint("FORMAT.md input coefficients are >= 0; the column's other inputs are kept as they are");
+            } else {
+                count[pc + 1] += 1;
             }
         }
     }
@@ -123,11 +128,9 @@ pub(crate) fn table_to_columns(
         count[k + 1] += count[k];
     }
     let nnz = count[n];
-    let mut next = count.clone();
+    let mut next = count[..n].to_vec();
     let mut row = vec![0u32; nnz];
     let mut value = vec![0.0f64; nnz];
-    let mut sorted = true;
-    let mut last_row = vec![u32::MAX; n];
     for r in 0..table.nrows() {
         let Some(pr) = row_of[r] else { continue };
         let (cols, vals) = table.row(r);
@@ -136,23 +139,20 @@ pub(crate) fn table_to_columns(
                 continue;
             };
             let pc = pc as usize;
-            if v < 0.0 || zero_output(pc) {
+            let xc = x[pc];
+            if v < 0.0 || xc == 0.0 {
                 continue;
             }
             let p = next[pc];
-            next[pc] += 1;
+            next[pc] = p + 1;
             row[p] = pr;
-            value[p] = match divisor {
-                Some(x) => v / x[pc],
-                None => v,
-            };
-            if last_row[pc] != u32::MAX && last_row[pc] >= pr {
-                sorted = false;
-            }
-            last_row[pc] = pr;
+            value[p] = v / xc;
         }
     }
-    if !sorted {
+    // Rows arrive in table order: already increasing within each column when the table's
+    // rows are in product order (the usual case); otherwise sort each column.
+    let mapped: Vec<u32> = row_of.iter().flatten().copied().collect();
+    if !mapped.windows(2).all(|w| w[0] < w[1]) {
         for k in 0..n {
             let range = count[k]..count[k + 1];
             let mut pairs: Vec<(u32, f64)> = row[range.clone()]
@@ -187,7 +187,7 @@ pub(crate) fn table_to_columns(
             format!("{negatives} negative cells set to 0 (listed above)"),
         );
     }
-    if let Some(x) = divisor {
+    if divisor.is_some() {
         report_zero_output(
             x,
             &dropped_flows,

@@ -36,6 +36,16 @@
 //!   largest few, relative and absolute.
 //! * **Totals rows and columns, value-added rows, unnamed columns** are recognised by code or
 //!   label, checked against the sums they should equal where possible, and reported as skipped.
+//!
+//! # Speed
+//!
+//! Tables are read in one pass (a tight byte loop for quote-free text, the `csv` crate's
+//! `ByteRecord` reader otherwise; integers parsed by a fast path, other numbers by Rust's
+//! correctly rounded parser) into compressed sparse rows of the non-zeros, and `A` is built
+//! column by column straight from them as `SparseColumns::from_raw`, without a dense n x n copy.
+//! WIOD 2011 (1435 sectors, 413 525 non-zeros) imports in about 40 ms on a loaded 2-core
+//! machine (`cargo run --release -p chollima-import --example import_timing -- iot
+//! data/wiod2013/2011`), about 220 million instructions.
 
 // Numeric code over parallel arrays (rows, labels, totals) reads better with indices.
 #![allow(clippy::needless_range_loop)]

@@ -127,13 +127,28 @@ impl Table {
 /// A number cell: `Ok(Some(v))`, `Ok(None)` when the cell is empty or `NA`, `Err` when not a number.
 #[inline]
 pub(crate) fn parse_number(field: &[u8]) -> Result<Option<f64>, ()> {
+    // Fast path: plain integers of up to 15 digits (exact in f64), the bulk of published tables.
+    if !field.is_empty() && field.len() <= 15 {
+        let mut n: u64 = 0;
+        let mut plain = true;
+        for &d in field {
+            let digit = d.wrapping_sub(b'0');
+            if digit > 9 {
+                plain = false;
+                break;
+            }
+            n = n * 10 + u64::from(digit);
+        }
+        if plain {
+            return Ok(Some(n as f64));
+        }
+    }
     let field = field.trim_ascii();
     match field {
-        b"0" | b"0.0" => return Ok(Some(0.0)),
+        b"0.0" => return Ok(Some(0.0)),
         b"" | b"NA" | b"NaN" | b"nan" | b"N/A" | b"null" => return Ok(None),
         _ => {}
     }
-    // Fast path: integers of up to 15 digits are exact in f64.
     let (negative, digits) = match field.first() {
         Some(b'-') => (true, &field[1..]),
         Some(b'+') => (false, &field[1..]),
@@ -336,14 +351,28 @@ pub(crate) fn parse_table(
         },
     };
     let mut fields: Vec<&[u8]> = Vec::new();
-    if !bytes.contains(&b'"') {
-        for (index, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            let line_text = line.strip_suffix(b"\r").unwrap_or(line);
-            if line_text.is_empty() {
+    if memchr::memchr(b'"', bytes).is_none() {
+        let delimiter = layout.delimiter;
+        let mut start = 0;
+        for (index, end) in memchr::memchr_iter(b'\n', bytes)
+            .chain(std::iter::once(bytes.len()))
+            .enumerate()
+        {
+            let line = &bytes[start..end];
+            start = end + 1;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
                 continue;
             }
             fields.clear();
-            fields.extend(line_text.split(|&b| b == layout.delimiter));
+            let mut from = 0;
+            for (k, &b) in line.iter().enumerate() {
+                if b == delimiter {
+                    fields.push(&line[from..k]);
+                    from = k + 1;
+                }
+            }
+            fields.push(&line[from..]);
             if !builder.record(index + 1, &fields) {
                 return None;
             }
