@@ -47,7 +47,8 @@ pub fn spectral_bounds(
     let max_row = a.row_sums().into_iter().fold(0.0, f64::max);
     let max_col = a_transpose.row_sums().into_iter().fold(0.0, f64::max);
     let mut upper = max_row.min(max_col);
-    let mut lower: f64 = 0.0;
+    // Every diagonal entry is the radius of a 1 x 1 principal submatrix, a lower bound.
+    let mut lower: f64 = a.diagonal().into_iter().fold(0.0, f64::max);
     let mut x = vec![1.0 / n.max(1) as f64; n];
     let mut estimate = upper;
     let mut iterations = 0;
@@ -135,6 +136,15 @@ mod tests {
         assert_eq!(b.productive(), Some(false));
         assert!(b.lower <= rho + 1e-12 && rho <= b.upper + 1e-12, "{b:?}");
         assert!((b.estimate - rho).abs() < 1e-8, "{b:?}");
+    }
+
+    #[test]
+    fn a_reducible_matrix_is_certified_unproductive_by_its_dominant_block() {
+        // diag(1.2, 0.4) plus a coupling: rho = 1.2 but min ratios stay near 0.4 without truncation.
+        let (a, at) = csr(&[&[1.2, 0.0, 0.0], &[0.1, 0.4, 0.0], &[0.0, 0.3, 0.5]]);
+        let b = spectral_bounds(&a, &at, 1e-9, 200);
+        assert_eq!(b.productive(), Some(false), "{b:?}");
+        assert!(b.lower <= 1.2 + 1e-12 && b.lower >= 1.0, "{b:?}");
     }
 
     #[test]

@@ -1,0 +1,408 @@
+//! Whole-command tests: the real `chollima` binary in temporary folders.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn chollima(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chollima"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn data(relative: &str) -> String {
+    root().join("data").join(relative).display().to_string()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts success and returns stderr.
+fn ok(output: Output) -> String {
+    let text = stderr(&output);
+    assert!(
+        output.status.success(),
+        "failed ({:?}):\n{text}",
+        output.status.code()
+    );
+    text
+}
+
+/// Reads a CSV with a header into rows of strings.
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    (
+        header,
+        lines
+            .map(|l| l.split(',').map(str::to_owned).collect())
+            .collect(),
+    )
+}
+
+/// `products.csv` of an analysis as product -> column -> value.
+fn products(out: &Path) -> HashMap<String, HashMap<String, f64>> {
+    let (header, rows) = read_csv(&out.join("products.csv"));
+    rows.into_iter()
+        .map(|row| {
+            let values = header
+                .iter()
+                .zip(&row)
+                .skip(1)
+                .map(|(h, v)| (h.clone(), v.parse().unwrap()))
+                .collect();
+            (row[0].clone(), values)
+        })
+        .collect()
+}
+
+#[test]
+fn ons_leontief_inverse_equals_the_published_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("ons");
+    let out = dir.path().join("out");
+    ok(chollima(&[
+        "-q",
+        "import",
+        "ons",
+        &data("uk_ons_2010"),
+        "--out",
+        package.to_str().unwrap(),
+    ]));
+    ok(chollima(&[
+        "-q",
+        "analyze",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--inverse",
+    ]));
+    let (ours_header, ours) = read_csv(&out.join("leontief_inverse.csv"));
+    let (published_header, published) =
+        read_csv(&root().join("data/uk_ons_2010/L_pxp_published.csv"));
+    let column: HashMap<&str, usize> = ours_header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.as_str(), i))
+        .collect();
+    let row: HashMap<&str, &Vec<String>> = ours.iter().map(|r| (r[0].as_str(), r)).collect();
+    let mut compared = 0;
+    let mut worst: f64 = 0.0;
+    for published_row in published.iter().filter(|r| r[0] != "Total") {
+        let ours_row = row[published_row[0].as_str()];
+        for (j, name) in published_header
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, n)| *n != "Total")
+        {
+            let expected: f64 = published_row[j].parse().unwrap();
+            let got: f64 = ours_row[column[name.as_str()]].parse().unwrap();
+            worst = worst.max((got - expected).abs() / expected.abs().max(1e-300));
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 127 * 127);
+    assert!(worst < 1e-9, "largest relative difference {worst}");
+}
+
+#[test]
+fn analysis_of_two_goods_matches_the_closed_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for method in ["sparse-lu", "dense-lu", "iterative"] {
+        ok(chollima(&[
+            "-q",
+            "analyze",
+            fixture("leontief-2x2").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--method",
+            method,
+        ]));
+        // A = [[0.1, 0.2], [0.3, 0.4]] (the mill makes 2 per activity), labour per unit (0.5, 0.25).
+        let det = 0.9 * 0.6 - 0.2 * 0.3;
+        let l = [[0.6 / det, 0.2 / det], [0.3 / det, 0.9 / det]];
+        let p = products(&out);
+        let close = |x: f64, y: f64| {
+            assert!(
+                (x - y).abs() < 1e-12 * y.abs().max(1.0),
+                "{method}: {x} vs {y}"
+            )
+        };
+        close(p["grain"]["gross_output"], l[0][0] * 3.0 + l[0][1] * 2.0);
+        close(p["steel"]["gross_output"], l[1][0] * 3.0 + l[1][1] * 2.0);
+        close(p["steel"]["output_multiplier"], l[0][1] + l[1][1]);
+        close(p["grain"]["labour_value"], 0.5 * l[0][0] + 0.25 * l[1][0]);
+        let total: f64 = l.iter().flatten().sum();
+        close(
+            p["grain"]["backward_linkage"],
+            2.0 * (l[0][0] + l[1][0]) / total,
+        );
+        close(
+            p["grain"]["forward_linkage"],
+            2.0 * (l[0][0] + l[0][1]) / total,
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["method"], method);
+        assert!(summary["residual"].as_f64().unwrap() < 1e-12);
+    }
+}
+
+#[test]
+fn a_demand_file_replaces_the_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let demand = dir.path().join("demand.csv");
+    std::fs::write(&demand, "product,quantity\nsteel,1\n").unwrap();
+    let out = dir.path().join("out");
+    ok(chollima(&[
+        "-q",
+        "analyze",
+        fixture("leontief-2x2").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--demand",
+        demand.to_str().unwrap(),
+    ]));
+    let det = 0.9 * 0.6 - 0.2 * 0.3;
+    let p = products(&out);
+    assert!((p["grain"]["gross_output"] - 0.2 / det).abs() < 1e-12);
+    assert_eq!(p["grain"]["final_demand"], 0.0);
+}
+
+#[test]
+fn wiod_import_reports_its_zero_output_sectors_and_analyses() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("wiod");
+    let report = ok(chollima(&[
+        "import",
+        "iot",
+        &data("wiod2013/2011"),
+        "--out",
+        package.to_str().unwrap(),
+    ]));
+    let zero_output = report
+        .lines()
+        .filter(|l| l.contains("zero") && l.contains("output"))
+        .count();
+    assert!(
+        zero_output >= 22,
+        "the 22 zero-output sectors are reported:\n{report}"
+    );
+    let validation = chollima(&["validate", package.to_str().unwrap()]);
+    assert!(validation.status.success(), "{}", stderr(&validation));
+    let out = dir.path().join("out");
+    ok(chollima(&[
+        "-q",
+        "analyze",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let p = products(&out);
+    assert_eq!(p.len(), 1435);
+    // A sector with zero output still has a multiplier of at least 1 (its own unit).
+    assert!(p.values().all(|r| r["output_multiplier"] >= 1.0 - 1e-12));
+}
+
+#[test]
+fn generated_economies_are_deterministic_and_analysable() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    for out in [&a, &b] {
+        ok(chollima(&[
+            "-q",
+            "generate",
+            "--products",
+            "2000",
+            "--inputs",
+            "8",
+            "--seed",
+            "42",
+            "--out",
+            out.to_str().unwrap(),
+        ]));
+    }
+    for file in [
+        "economy.toml",
+        "products.csv",
+        "techniques.csv",
+        "inputs.csv",
+        "targets.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    let out = dir.path().join("out");
+    ok(chollima(&[
+        "-q",
+        "analyze",
+        a.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(products(&out).len(), 2000);
+}
+
+/// Copies the 2x2 fixture, applies `change`, and checks that `command` exits with 2 and that
+/// stderr (or stdout for validate) names every expected text, without a panic.
+fn check_bad_input(command: &str, change: impl FnOnce(&Path), expected: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("pkg");
+    std::fs::create_dir(&package).unwrap();
+    for entry in std::fs::read_dir(fixture("leontief-2x2")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), package.join(entry.file_name())).unwrap();
+    }
+    change(&package);
+    let out = dir.path().join("out");
+    let output = match command {
+        "validate" => chollima(&["validate", package.to_str().unwrap()]),
+        _ => chollima(&[
+            "analyze",
+            package.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]),
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+    assert_eq!(output.status.code(), Some(2), "{command}:\n{text}");
+    assert!(!text.contains("panicked"), "{text}");
+    for e in expected {
+        assert!(text.contains(e), "expected {e:?} in:\n{text}");
+    }
+}
+
+fn write(file: &'static str, content: &'static [u8]) -> impl FnOnce(&Path) {
+    move |dir: &Path| std::fs::write(dir.join(file), content).unwrap()
+}
+
+#[test]
+fn malformed_packages_exit_2_with_located_errors() {
+    for command in ["validate", "analyze"] {
+        check_bad_input(
+            command,
+            write(
+                "inputs.csv",
+                b"technique,input,coefficient\nfarm,grain,0.1\nfarm,ste",
+            ),
+            &["inputs.csv:3:3: row has 2 fields but the header has 3"],
+        );
+        check_bad_input(
+            command,
+            write("inputs.csv", b"technique,coefficient\nfarm,0.1\n"),
+            &["inputs.csv:1: required column `input` is missing"],
+        );
+        check_bad_input(
+            command,
+            write(
+                "inputs.csv",
+                b"technique,input,coefficient\nfarm,grain,0.1,7\n",
+            ),
+            &["inputs.csv:2:4: row has 4 fields but the header has 3"],
+        );
+        check_bad_input(
+            command,
+            write(
+                "inputs.csv",
+                b"technique,input,coefficient\nfarm,grain,0,1\n",
+            ),
+            &["inputs.csv:2:4: row has 4 fields"],
+        );
+        check_bad_input(
+            command,
+            write(
+                "inputs.csv",
+                b"technique,input,coefficient\nfarm,grain,1O\n",
+            ),
+            &["inputs.csv:2:3: `coefficient` is `1O`, not a number"],
+        );
+        check_bad_input(
+            command,
+            write("techniques.csv", b"id,product\nfarm,grain\nmill,iron\n"),
+            &["techniques.csv:3:2: technique `mill` makes unknown product `iron`"],
+        );
+        check_bad_input(
+            command,
+            write(
+                "inputs.csv",
+                b"technique,input,coefficient\nfarm,grain,0.1\nfarm,grain,0.2\n",
+            ),
+            &["inputs.csv:3:1: pair (farm, grain) appears again (first on line 2)"],
+        );
+        check_bad_input(
+            command,
+            write("products.csv", b""),
+            &["products.csv:1: the file is empty"],
+        );
+        check_bad_input(
+            command,
+            write(
+                "targets.csv",
+                b"product,category,quantity\nstee\xefl,food,1\n",
+            ),
+            &["targets.csv:2:1: text is not valid UTF-8"],
+        );
+        check_bad_input(
+            command,
+            write("economy.toml", b"format = 1\nname = \"x\"\n[resources\n"),
+            &["economy.toml:3:", "not valid TOML"],
+        );
+        check_bad_input(
+            command,
+            |dir| std::fs::remove_file(dir.join("techniques.csv")).unwrap(),
+            &["techniques.csv: file not found"],
+        );
+    }
+    // Valid as a package, but A is not productive (the farm uses 1.2 grain per grain).
+    check_bad_input(
+        "analyze",
+        write(
+            "inputs.csv",
+            b"technique,input,coefficient\nfarm,grain,1.2\nmill,steel,0.8\n",
+        ),
+        &["not productive", "grain (1.2000)", "hint:"],
+    );
+}
+
+#[test]
+fn bad_flags_and_missing_folders_exit_2() {
+    let output = chollima(&["analyze", "/nonexistent/package", "--out", "/tmp/never"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not a folder"),
+        "{}",
+        stderr(&output)
+    );
+    let output = chollima(&["generate", "--products", "0", "--out", "/tmp/never"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let output = chollima(&["analyze", fixture("leontief-2x2").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "clap usage errors exit 2");
+}
