@@ -406,3 +406,45 @@ fn bad_flags_and_missing_folders_exit_2() {
     let output = chollima(&["analyze", fixture("leontief-2x2").to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2), "clap usage errors exit 2");
 }
+
+#[test]
+fn shipped_examples_equal_a_fresh_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let brazil = dir.path().join("brazil");
+    let labour = data("ibge_brazil_68/2019/value_added_and_employment.csv");
+    ok(chollima(&[
+        "-q",
+        "import",
+        "supply-use",
+        &data("ibge_brazil_68/2019"),
+        "--labour",
+        &labour,
+        "--out",
+        brazil.to_str().unwrap(),
+    ]));
+    let uk = dir.path().join("uk");
+    ok(chollima(&[
+        "-q",
+        "import",
+        "ons",
+        &data("uk_ons_2010"),
+        "--out",
+        uk.to_str().unwrap(),
+    ]));
+    for (fresh, shipped) in [(brazil, "brazil-2019"), (uk, "uk-ons-2010")] {
+        for file in [
+            "economy.toml",
+            "products.csv",
+            "techniques.csv",
+            "inputs.csv",
+            "targets.csv",
+        ] {
+            let shipped_bytes =
+                std::fs::read(root().join("examples").join(shipped).join(file)).unwrap();
+            assert!(
+                std::fs::read(fresh.join(file)).unwrap() == shipped_bytes,
+                "examples/{shipped}/{file} differs from a fresh import"
+            );
+        }
+    }
+}

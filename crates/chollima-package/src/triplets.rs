@@ -553,10 +553,10 @@ fn report_duplicates(
         let (Ok(t), Ok(p)) = (std::str::from_utf8(t), std::str::from_utf8(p)) else {
             continue;
         };
-        if let (Some(t), Some(p)) = (techniques.get(t), products.get(p)) {
-            if let Some(seen) = lines.get_mut(&(t, p)) {
-                seen.push(line_number);
-            }
+        if let (Some(t), Some(p)) = (techniques.get(t), products.get(p))
+            && let Some(seen) = lines.get_mut(&(t, p))
+        {
+            seen.push(line_number);
         }
     }
     let mut found: Vec<_> = lines.into_iter().collect();
