@@ -15,7 +15,8 @@
 //! sizing resources to "80-90 % of the need" and capacities to "1.0-1.5 times". When only the
 //! totals matter (no capacities, no trade) the iterations stop at [`TOTAL_TOLERANCE`] (about 6
 //! steps), which still leaves the 1-norm within about 1e-4. `labour_values` does the same for
-//! the dual `v = l + v A`.
+//! the dual `v = l + v A`, to the looser tolerance too: it only sets world prices, which are
+//! then scaled by a random 0.7-1.5 anyway.
 //!
 //! Every product of a step sums its terms in column order and the convergence test uses
 //! chunked sums, so the results have the same bits on any number of threads.
@@ -178,7 +179,7 @@ pub(crate) fn labour_values(a: &SparseColumns, l: &[f64]) -> Vec<f64> {
                     *o = s;
                 }
             });
-        if series.finish(&mut v, &mut next, TOLERANCE) {
+        if series.finish(&mut v, &mut next, TOTAL_TOLERANCE) {
             break;
         }
     }
