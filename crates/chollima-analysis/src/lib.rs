@@ -125,25 +125,20 @@ pub fn analyze(
     }
     let a = leontief_matrix(economy)?;
     let system = Leontief::new(n, &a.col_start, &a.row, &a.value, settings.solver)?;
-    let spectral = spectral_bounds(
-        system.a(),
-        system.a_transpose(),
-        1e-9,
-        settings.spectral_iterations,
-    );
+    let spectral = spectral_bounds(system.by_columns(), 1e-9, settings.spectral_iterations);
     if spectral.productive() == Some(false) {
         return Err(not_productive(spectral, &a, economy));
     }
     let ones = vec![1.0; n];
-    let plain = system.solve(&[demand, &ones], false)?;
     let labour = economy
         .manifest
         .resource_index(LABOUR)
         .map(|_| a.labour.clone().unwrap_or_default());
-    let transposed = match &labour {
-        Some(l) => system.solve(&[&ones, l], true)?,
-        None => system.solve(&[&ones], true)?,
+    let transposed_rhs: Vec<&[f64]> = match &labour {
+        Some(l) => vec![&ones, l],
+        None => vec![&ones],
     };
+    let (plain, transposed, iterations) = system.solve_pair(&[demand, &ones], &transposed_rhs)?;
     let mut plain_columns = plain.columns.into_iter();
     let gross_output = plain_columns.next().expect("two right-hand sides");
     let row_sums = plain_columns.next().expect("two right-hand sides");
@@ -172,7 +167,7 @@ pub fn analyze(
     let info = AnalysisInfo {
         method: system.method(),
         residual: plain.residual.max(transposed.residual),
-        iterations: plain.iterations + transposed.iterations,
+        iterations,
         spectral,
         unmade_products: a.unmade_products,
     };

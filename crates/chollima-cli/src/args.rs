@@ -47,7 +47,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     pub method: MethodArg,
     /// Relative residual at which the iterative method stops.
-    #[arg(long, default_value_t = 1e-13)]
+    #[arg(long, default_value_t = 1e-11)]
     pub tolerance: f64,
 }
 

@@ -47,7 +47,7 @@ fn analyze(args: AnalyzeArgs, quiet: bool) -> Result<ExitCode> {
     if !(args.tolerance > 0.0 && args.tolerance < 1.0) {
         anyhow::bail!(chollima_engine::EngineError::Refused {
             message: format!("--tolerance {} is outside (0, 1)", args.tolerance),
-            hint: "the default, 1e-13, gives results to about 12 digits".into(),
+            hint: "the default, 1e-11, gives results to about 10 digits".into(),
         });
     }
     let mut settings = AnalysisSettings::default();

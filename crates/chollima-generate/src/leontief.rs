@@ -255,12 +255,11 @@ mod accuracy {
     use crate::GenerateConfig;
     use crate::structure::{Layout, inputs};
 
-    /// The accuracy quoted in the module documentation; slow: run with
-    /// `cargo test --release -p chollima-generate -- --ignored accuracy`.
+    /// The accuracy quoted in the module documentation, on a table small enough for the
+    /// test suite (the documented figures were measured at 10^6 products with `n` raised).
     #[test]
-    #[ignore]
-    fn accuracy_at_a_million_products() {
-        let n = 1_000_000;
+    fn accuracy_of_the_gross_output_estimate() {
+        let n = 50_000;
         let c = GenerateConfig {
             products: n,
             inputs: 10,

@@ -84,6 +84,11 @@ impl CsrMatrix {
         self.col.len()
     }
 
+    /// Offset of row `i`'s first entry.
+    pub fn row_start(&self, i: usize) -> usize {
+        self.row_start[i]
+    }
+
     /// Column indices and values of row `i`.
     pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
         let range = self.row_start[i]..self.row_start[i + 1];

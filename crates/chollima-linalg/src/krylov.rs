@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 
-use crate::CsrMatrix;
+use crate::operator::Operator;
 
 /// Settings of an iterative solve.
 #[derive(Debug, Clone, Copy)]
@@ -51,29 +51,135 @@ fn dots(a: &[f64], b: &[f64], k: usize) -> Vec<f64> {
         )
 }
 
-/// `out[i, j] = f(j, i, a[i, j], b[i, j])` in parallel, for interleaved blocks.
+/// `out[i, j] = f(j, a[i, j], b[i, j])` in parallel, for interleaved blocks.
 fn combine(
     out: &mut [f64],
     a: &[f64],
     b: &[f64],
     k: usize,
-    f: impl Fn(usize, usize, f64, f64) -> f64 + Sync,
+    f: impl Fn(usize, f64, f64) -> f64 + Sync,
 ) {
-    const BLOCK: usize = 1 << 14;
-    out.par_chunks_mut(BLOCK * k)
-        .enumerate()
-        .for_each(|(task, o)| {
-            let start = task * BLOCK * k;
-            for (p, value) in o.iter_mut().enumerate() {
-                let q = start + p;
-                *value = f(q % k, q / k, a[q], b[q]);
+    const ROWS: usize = 1 << 13;
+    out.par_chunks_mut(ROWS * k)
+        .zip(a.par_chunks(ROWS * k))
+        .zip(b.par_chunks(ROWS * k))
+        .for_each(|((o, a), b)| {
+            for ((or, ar), br) in o
+                .chunks_exact_mut(k)
+                .zip(a.chunks_exact(k))
+                .zip(b.chunks_exact(k))
+            {
+                for j in 0..k {
+                    or[j] = f(j, ar[j], br[j]);
+                }
             }
         });
 }
 
+/// `f(j, &mut out[i, j], a[i, j], b[i, j])` in parallel, in large row blocks.
+fn update(
+    out: &mut [f64],
+    a: &[f64],
+    b: &[f64],
+    k: usize,
+    f: impl Fn(usize, &mut f64, f64, f64) + Sync,
+) {
+    const ROWS: usize = 1 << 13;
+    out.par_chunks_mut(ROWS * k)
+        .zip(a.par_chunks(ROWS * k))
+        .zip(b.par_chunks(ROWS * k))
+        .for_each(|((o, a), b)| {
+            for ((or, ar), br) in o
+                .chunks_exact_mut(k)
+                .zip(a.chunks_exact(k))
+                .zip(b.chunks_exact(k))
+            {
+                for j in 0..k {
+                    f(j, &mut or[j], ar[j], br[j]);
+                }
+            }
+        });
+}
+
+/// `(a . b, a . c)` per column, in one pass.
+fn dot_pair(a: &[f64], b: &[f64], c: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+    const ROWS: usize = 1 << 13;
+    a.par_chunks(ROWS * k)
+        .zip(b.par_chunks(ROWS * k))
+        .zip(c.par_chunks(ROWS * k))
+        .map(|((a, b), c)| {
+            let (mut ab, mut ac) = (vec![0.0; k], vec![0.0; k]);
+            for ((ar, br), cr) in a
+                .chunks_exact(k)
+                .zip(b.chunks_exact(k))
+                .zip(c.chunks_exact(k))
+            {
+                for j in 0..k {
+                    ab[j] += ar[j] * br[j];
+                    ac[j] += ar[j] * cr[j];
+                }
+            }
+            (ab, ac)
+        })
+        .reduce(
+            || (vec![0.0; k], vec![0.0; k]),
+            |(mut a1, mut a2), (b1, b2)| {
+                a1.iter_mut().zip(b1).for_each(|(x, y)| *x += y);
+                a2.iter_mut().zip(b2).for_each(|(x, y)| *x += y);
+                (a1, a2)
+            },
+        )
+}
+
+/// `r = s - omega t` on the active columns; returns `(r . r, r_hat . r)` per column.
+fn update_residual(
+    r: &mut [f64],
+    s: &[f64],
+    t: &[f64],
+    r_hat: &[f64],
+    omega: &[f64],
+    active: &[bool],
+    k: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    const ROWS: usize = 1 << 13;
+    r.par_chunks_mut(ROWS * k)
+        .zip(s.par_chunks(ROWS * k))
+        .zip(t.par_chunks(ROWS * k))
+        .zip(r_hat.par_chunks(ROWS * k))
+        .map(|(((r, s), t), h)| {
+            let (mut rr, mut hr) = (vec![0.0; k], vec![0.0; k]);
+            for (((rw, sr), tr), hw) in r
+                .chunks_exact_mut(k)
+                .zip(s.chunks_exact(k))
+                .zip(t.chunks_exact(k))
+                .zip(h.chunks_exact(k))
+            {
+                for j in 0..k {
+                    if active[j] {
+                        rw[j] = sr[j] - omega[j] * tr[j];
+                    }
+                    rr[j] += rw[j] * rw[j];
+                    hr[j] += hw[j] * rw[j];
+                }
+            }
+            (rr, hr)
+        })
+        .reduce(
+            || (vec![0.0; k], vec![0.0; k]),
+            |(mut a1, mut a2), (b1, b2)| {
+                a1.iter_mut().zip(b1).for_each(|(x, y)| *x += y);
+                a2.iter_mut().zip(b2).for_each(|(x, y)| *x += y);
+                (a1, a2)
+            },
+        )
+}
+
 /// `y = (I - M) x` for a block.
-fn apply(m: &CsrMatrix, x: &[f64], k: usize, y: &mut [f64]) {
-    m.shifted_mul_block(1.0, -1.0, x, k, y);
+fn apply(m: &dyn Operator, x: &[f64], k: usize, y: &mut [f64]) {
+    m.mul_block(x, k, y);
+    y.par_iter_mut()
+        .zip(x.par_iter())
+        .for_each(|(yv, xv)| *yv = xv - *yv);
 }
 
 /// Outcome of [`solve_block`].
@@ -88,14 +194,14 @@ pub struct IterativeInfo {
 /// Solves `(I - M) X = B` for `k` interleaved right-hand sides, in place in `x` (which holds the
 /// initial guess). `inv_diag[i] = 1 / (1 - M_ii)` is the Jacobi preconditioner.
 pub fn solve_block(
-    m: &CsrMatrix,
+    m: &dyn Operator,
     inv_diag: &[f64],
     b: &[f64],
     k: usize,
     x: &mut [f64],
     settings: &IterativeSettings,
 ) -> IterativeInfo {
-    let n = m.nrows();
+    let n = m.dim();
     let len = n * k;
     let b_norm: Vec<f64> = dots(b, b, k).into_iter().map(f64::sqrt).collect();
     let goal: Vec<f64> = b_norm
@@ -106,17 +212,25 @@ pub fn solve_block(
     let mut r = vec![0.0; len];
     residual(m, x, b, k, &mut r);
     let r_hat = r.clone();
-    let (mut p, mut v) = (vec![0.0; len], vec![0.0; len]);
-    let (mut y, mut s, mut z, mut t) = (
+    // Jacobi scaling only pays where `A` has a real diagonal (own-sector use in WIOD is
+    // 0.1-0.3); on tables without one it would cost two passes over the block per iteration.
+    let precondition = inv_diag.iter().any(|d| (1.0 - 1.0 / d).abs() >= 0.05);
+    let (mut p, mut v, mut s, mut t) = (
         vec![0.0; len],
         vec![0.0; len],
         vec![0.0; len],
         vec![0.0; len],
     );
+    let (mut y, mut z) = if precondition {
+        (vec![0.0; len], vec![0.0; len])
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let mut rho = vec![1.0; k];
     let mut alpha = vec![1.0; k];
     let mut omega = vec![1.0; k];
-    let mut active: Vec<bool> = dots(&r, &r, k)
+    let (r_norms, mut rho_new) = dot_pair(&r, &r, &r_hat, k);
+    let mut active: Vec<bool> = r_norms
         .iter()
         .zip(&goal)
         .map(|(rr, g)| rr.sqrt() > *g)
@@ -128,22 +242,21 @@ pub fn solve_block(
 
     while active.iter().any(|&a| a) && iterations < settings.max_iterations {
         iterations += 1;
-        let rho_new = dots(&r_hat, &r, k);
         let beta: Vec<f64> = (0..k)
             .map(|j| (rho_new[j] / rho[j]) * (alpha[j] / omega[j]))
             .collect();
-        p.par_chunks_mut(k)
-            .zip(r.par_chunks(k))
-            .zip(v.par_chunks(k))
-            .for_each(|((pr, rr), vr)| {
-                for j in 0..k {
-                    if active[j] {
-                        pr[j] = rr[j] + beta[j] * (pr[j] - omega[j] * vr[j]);
-                    }
-                }
-            });
-        scale_rows(&mut y, &p, inv_diag, k);
-        apply(m, &y, k, &mut v);
+        update(&mut p, &r, &v, k, |j, pv, rv, vv| {
+            if active[j] {
+                *pv = rv + beta[j] * (*pv - omega[j] * vv);
+            }
+        });
+        let p_hat: &[f64] = if precondition {
+            scale_rows(&mut y, &p, inv_diag, k);
+            &y
+        } else {
+            &p
+        };
+        apply(m, p_hat, k, &mut v);
         let rv = dots(&r_hat, &v, k);
         for j in 0..k {
             if active[j] {
@@ -154,39 +267,30 @@ pub fn solve_block(
                 }
             }
         }
-        combine(&mut s, &r, &v, k, |j, _, rv, vv| {
+        combine(&mut s, &r, &v, k, |j, rv, vv| {
             if active[j] { rv - alpha[j] * vv } else { rv }
         });
-        scale_rows(&mut z, &s, inv_diag, k);
-        apply(m, &z, k, &mut t);
-        let ts = dots(&t, &s, k);
-        let tt = dots(&t, &t, k);
+        let s_hat: &[f64] = if precondition {
+            scale_rows(&mut z, &s, inv_diag, k);
+            &z
+        } else {
+            &s
+        };
+        apply(m, s_hat, k, &mut t);
+        let (tt, ts) = dot_pair(&t, &t, &s, k);
         for j in 0..k {
             if active[j] {
                 omega[j] = if tt[j] > 0.0 { ts[j] / tt[j] } else { 0.0 };
             }
         }
-        x.par_chunks_mut(k)
-            .zip(y.par_chunks(k))
-            .zip(z.par_chunks(k))
-            .for_each(|((xr, yr), zr)| {
-                for j in 0..k {
-                    if active[j] {
-                        xr[j] += alpha[j] * yr[j] + omega[j] * zr[j];
-                    }
-                }
-            });
-        r.par_chunks_mut(k)
-            .zip(s.par_chunks(k))
-            .zip(t.par_chunks(k))
-            .for_each(|((rr, sr), tr)| {
-                for j in 0..k {
-                    if active[j] {
-                        rr[j] = sr[j] - omega[j] * tr[j];
-                    }
-                }
-            });
-        let norms = dots(&r, &r, k);
+        update(x, p_hat, s_hat, k, |j, xv, pv, sv| {
+            if active[j] {
+                *xv += alpha[j] * pv + omega[j] * sv;
+            }
+        });
+        // r = s - omega t, with |r|^2 and r_hat . r (the next rho) in the same pass.
+        let (norms, next_rho) = update_residual(&mut r, &s, &t, &r_hat, &omega, &active, k);
+        rho = std::mem::replace(&mut rho_new, next_rho);
         for j in 0..k {
             if !active[j] {
                 continue;
@@ -208,7 +312,6 @@ pub fn solve_block(
                 }
             }
         }
-        rho = rho_new;
     }
     let fell_back = broken.iter().any(|&b| b) || active.iter().any(|&a| a);
     if fell_back {
@@ -239,7 +342,7 @@ pub fn solve_block(
 }
 
 /// `r = b - (I - M) x` for a block.
-pub(crate) fn residual(m: &CsrMatrix, x: &[f64], b: &[f64], k: usize, r: &mut [f64]) {
+pub(crate) fn residual(m: &dyn Operator, x: &[f64], b: &[f64], k: usize, r: &mut [f64]) {
     apply(m, x, k, r);
     r.par_iter_mut()
         .zip(b.par_iter())
@@ -247,12 +350,15 @@ pub(crate) fn residual(m: &CsrMatrix, x: &[f64], b: &[f64], k: usize, r: &mut [f
 }
 
 fn scale_rows(out: &mut [f64], x: &[f64], inv_diag: &[f64], k: usize) {
-    out.par_chunks_mut(k)
-        .zip(x.par_chunks(k))
-        .zip(inv_diag.par_iter())
-        .for_each(|((o, xr), d)| {
-            for j in 0..k {
-                o[j] = xr[j] * d;
+    const ROWS: usize = 1 << 13;
+    out.par_chunks_mut(ROWS * k)
+        .zip(x.par_chunks(ROWS * k))
+        .zip(inv_diag.par_chunks(ROWS))
+        .for_each(|((o, xs), ds)| {
+            for ((or, xr), d) in o.chunks_exact_mut(k).zip(xs.chunks_exact(k)).zip(ds) {
+                for j in 0..k {
+                    or[j] = xr[j] * d;
+                }
             }
         });
 }
@@ -260,7 +366,7 @@ fn scale_rows(out: &mut [f64], x: &[f64], inv_diag: &[f64], k: usize) {
 /// Jacobi iteration `x <- D^-1 (b + (M - diag M) x)` on the flagged right-hand sides.
 #[allow(clippy::too_many_arguments)]
 fn jacobi(
-    m: &CsrMatrix,
+    m: &dyn Operator,
     inv_diag: &[f64],
     b: &[f64],
     k: usize,

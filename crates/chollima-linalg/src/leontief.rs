@@ -13,6 +13,7 @@ use faer::sparse::{SparseColMat, Triplet};
 use rayon::prelude::*;
 
 use crate::krylov::{self, IterativeSettings};
+use crate::operator::{Fused, Gather, Operator, Scatter};
 use crate::{CsrMatrix, LinalgError};
 
 /// How to solve.
@@ -69,8 +70,6 @@ enum Factor {
 /// `I - A`, ready to solve.
 pub struct Leontief {
     n: usize,
-    /// `A` by rows: products `A x`.
-    rows: CsrMatrix,
     /// `A` by columns, read as rows of `A^T`: products `A^T x`.
     columns: CsrMatrix,
     /// `1 / (1 - a_ii)`, the Jacobi preconditioner.
@@ -116,8 +115,7 @@ impl Leontief {
             });
         }
         let columns = CsrMatrix::transpose_of_csc(n, col_start, row, value);
-        let rows = CsrMatrix::from_csc(n, col_start, row, value);
-        let inv_diag: Vec<f64> = rows.diagonal().iter().map(|d| 1.0 / (1.0 - d)).collect();
+        let inv_diag: Vec<f64> = columns.diagonal().iter().map(|d| 1.0 / (1.0 - d)).collect();
         if let Some(i) = inv_diag.iter().position(|d| !d.is_finite()) {
             return Err(LinalgError::Singular {
                 detail: format!("a_ii = 1 at position {i}: I - A has a zero on its diagonal"),
@@ -135,7 +133,6 @@ impl Leontief {
         };
         Ok(Leontief {
             n,
-            rows,
             columns,
             inv_diag,
             factor,
@@ -153,13 +150,8 @@ impl Leontief {
         self.n
     }
 
-    /// `A` by rows.
-    pub fn a(&self) -> &CsrMatrix {
-        &self.rows
-    }
-
-    /// `A^T` by rows.
-    pub fn a_transpose(&self) -> &CsrMatrix {
+    /// `A` by columns: the rows of `A'`.
+    pub fn by_columns(&self) -> &CsrMatrix {
         &self.columns
     }
 
@@ -197,7 +189,16 @@ impl Leontief {
                 }
             }),
             Factor::None => {
-                let m = if transpose { &self.columns } else { &self.rows };
+                // A' x gathers along the rows of A' (the inputs of each technique: a hot set);
+                // A x scatters along the same rows (see `operator`).
+                let scatter;
+                let gather = Gather(&self.columns);
+                let m: &dyn Operator = if transpose {
+                    &gather
+                } else {
+                    scatter = Scatter::new(&self.columns);
+                    &scatter
+                };
                 let mut b = vec![0.0; n * k];
                 let mut x = vec![0.0; n * k];
                 b.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
@@ -233,9 +234,92 @@ impl Leontief {
         })
     }
 
+    /// Solves `(I - A) x = b` for each `b` in `plain` and `(I - A)' y = c` for each `c` in
+    /// `transposed`. With the iterative method both sets run in one block through the
+    /// [`Fused`] operator, which streams `A` once for both products per iteration. Returns the
+    /// two solutions and the iterations spent in all.
+    pub fn solve_pair(
+        &self,
+        plain: &[&[f64]],
+        transposed: &[&[f64]],
+    ) -> Result<(Solution, Solution, usize), LinalgError> {
+        if !matches!(self.factor, Factor::None) || plain.is_empty() || transposed.is_empty() {
+            let a = self.solve(plain, false)?;
+            let b = self.solve(transposed, true)?;
+            let iterations = a.iterations + b.iterations;
+            return Ok((a, b, iterations));
+        }
+        let n = self.n;
+        if let Some(b) = plain.iter().chain(transposed).find(|b| b.len() != n) {
+            return Err(LinalgError::DimensionMismatch {
+                expected: n,
+                found: b.len(),
+            });
+        }
+        // Pad the shorter side with zero right-hand sides (solved at once) so both halves match.
+        let h = plain.len().max(transposed.len());
+        let zero = vec![0.0; n];
+        let column = |j: usize| -> &[f64] {
+            if j < h {
+                plain.get(j).copied().unwrap_or(&zero)
+            } else {
+                transposed.get(j - h).copied().unwrap_or(&zero)
+            }
+        };
+        let k = 2 * h;
+        let mut b = vec![0.0; n * k];
+        b.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
+            for j in 0..k {
+                row[j] = column(j)[i];
+            }
+        });
+        let mut x = b.clone();
+        let fused = Fused::new(&self.columns);
+        let info = krylov::solve_block(
+            &fused,
+            &self.inv_diag,
+            &b,
+            k,
+            &mut x,
+            &self.settings.iterative,
+        );
+        let extract = |j: usize| -> Vec<f64> { x.iter().skip(j).step_by(k).copied().collect() };
+        let finish =
+            |offset: usize, rhs: &[&[f64]], transpose: bool| -> Result<Solution, LinalgError> {
+                let columns: Vec<Vec<f64>> = (0..rhs.len()).map(|j| extract(offset + j)).collect();
+                let residual = rhs
+                    .iter()
+                    .zip(&columns)
+                    .map(|(b, x)| self.relative_residual(x, b, transpose))
+                    .fold(0.0, f64::max);
+                if !residual.is_finite() {
+                    return Err(LinalgError::Singular {
+                        detail: "the solution is not finite".into(),
+                    });
+                }
+                Ok(Solution {
+                    columns,
+                    residual,
+                    iterations: info.iterations,
+                })
+            };
+        Ok((
+            finish(0, plain, false)?,
+            finish(h, transposed, true)?,
+            info.iterations,
+        ))
+    }
+
     /// `||b - (I - A) x||_inf / ||b||_inf` (or the transposed system's).
     pub fn relative_residual(&self, x: &[f64], b: &[f64], transpose: bool) -> f64 {
-        let m = if transpose { &self.columns } else { &self.rows };
+        let gather = Gather(&self.columns);
+        let scatter;
+        let m: &dyn Operator = if transpose {
+            &gather
+        } else {
+            scatter = Scatter::new(&self.columns);
+            &scatter
+        };
         let mut r = vec![0.0; self.n];
         krylov::residual(m, x, b, 1, &mut r);
         let num = r.iter().fold(0.0f64, |a, v| a.max(v.abs()));

@@ -20,11 +20,13 @@
 mod csr;
 pub mod krylov;
 mod leontief;
+pub mod operator;
 mod spectral;
 
 pub use csr::CsrMatrix;
 pub use krylov::IterativeSettings;
 pub use leontief::{Leontief, LeontiefSettings, Method, Solution};
+pub use operator::{Gather, Operator, Scatter};
 pub use spectral::{SpectralBounds, spectral_bounds};
 
 /// Errors of the linear algebra.

@@ -126,7 +126,7 @@ fn a_non_productive_table_is_recognised() {
     // Column sums 1.2: rho = 1.2.
     let (cs, r, v) = random_productive(50, 5, 1.2, 3);
     let l = Leontief::new(50, &cs, &r, &v, settings(Method::SparseLu)).unwrap();
-    let bounds = spectral_bounds(l.a(), l.a_transpose(), 1e-9, 1000);
+    let bounds = spectral_bounds(l.by_columns(), 1e-9, 1000);
     assert_eq!(bounds.productive(), Some(false), "{bounds:?}");
     assert!((bounds.estimate - 1.2).abs() < 1e-6, "{bounds:?}");
 }

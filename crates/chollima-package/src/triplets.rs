@@ -473,18 +473,36 @@ fn build_columns(
         col_start[k + 1] += col_start[k];
     }
     let nnz = col_start[ncols];
-    let mut row = vec![0u32; nnz];
-    let mut value = vec![0f64; nnz];
-    let mut next = col_start[..ncols].to_vec();
-    for chunk in chunks {
-        for ((&t, &p), &v) in chunk.technique.iter().zip(&chunk.product).zip(&chunk.value) {
-            let slot = &mut next[t as usize];
-            row[*slot] = p;
-            value[*slot] = v;
-            *slot += 1;
+    // Files written by chollima (and most exports) list a technique's rows together, in
+    // technique order: then the triplets are already bucketed and the columns are the chunks
+    // laid end to end, with no scatter through memory.
+    let grouped = chunks
+        .iter()
+        .flat_map(|c| c.technique.iter())
+        .try_fold(0u32, |last, &t| (t >= last).then_some(t))
+        .is_some();
+    let (mut row, mut value) = if grouped {
+        let mut row = Vec::with_capacity(nnz);
+        let mut value = Vec::with_capacity(nnz);
+        for chunk in chunks {
+            row.extend_from_slice(&chunk.product);
+            value.extend_from_slice(&chunk.value);
         }
-    }
-    drop(next);
+        (row, value)
+    } else {
+        let mut row = vec![0u32; nnz];
+        let mut value = vec![0f64; nnz];
+        let mut next = col_start[..ncols].to_vec();
+        for chunk in chunks {
+            for ((&t, &p), &v) in chunk.technique.iter().zip(&chunk.product).zip(&chunk.value) {
+                let slot = &mut next[t as usize];
+                row[*slot] = p;
+                value[*slot] = v;
+                *slot += 1;
+            }
+        }
+        (row, value)
+    };
     // Split into per-column slices so the columns sort in parallel without unsafe code.
     let mut pieces: Vec<(usize, &mut [u32], &mut [f64])> = Vec::with_capacity(ncols);
     let (mut rest_rows, mut rest_values) = (row.as_mut_slice(), value.as_mut_slice());
