@@ -217,6 +217,17 @@ impl Leontief {
                     .collect()
             }
         };
+        self.checked(rhs, columns, transpose, iterations)
+    }
+
+    /// Wraps solutions with their largest true residual, refusing non-finite ones.
+    fn checked(
+        &self,
+        rhs: &[&[f64]],
+        columns: Vec<Vec<f64>>,
+        transpose: bool,
+        iterations: usize,
+    ) -> Result<Solution, LinalgError> {
         let residual = rhs
             .iter()
             .zip(&columns)
@@ -287,21 +298,7 @@ impl Leontief {
         let finish =
             |offset: usize, rhs: &[&[f64]], transpose: bool| -> Result<Solution, LinalgError> {
                 let columns: Vec<Vec<f64>> = (0..rhs.len()).map(|j| extract(offset + j)).collect();
-                let residual = rhs
-                    .iter()
-                    .zip(&columns)
-                    .map(|(b, x)| self.relative_residual(x, b, transpose))
-                    .fold(0.0, f64::max);
-                if !residual.is_finite() {
-                    return Err(LinalgError::Singular {
-                        detail: "the solution is not finite".into(),
-                    });
-                }
-                Ok(Solution {
-                    columns,
-                    residual,
-                    iterations: info.iterations,
-                })
+                self.checked(rhs, columns, transpose, info.iterations)
             };
         Ok((
             finish(0, plain, false)?,
