@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// chollima: input-output analysis and economic planning.
 #[derive(Debug, Parser)]
-#[command(name = "chollima", version, about, long_about = None)]
+#[command(name = "chollima", version)]
 pub struct Cli {
     /// Print nothing but errors.
     #[arg(short, long, global = true)]
