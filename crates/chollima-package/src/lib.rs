@@ -93,22 +93,53 @@ fn read_all(dir: &Path) -> (Option<Economy>, Diagnostics) {
     let (Some(manifest), Some(products)) = (manifest, products) else {
         return (None, diags);
     };
+    // Techniques are parsed while inputs.csv is read from disk and targets.csv is parsed: the
+    // three only need the products.
     let techniques_path = dir.join("techniques.csv");
-    let mut technique_diags = Diagnostics::new();
-    let techniques =
-        rows::read_techniques(&techniques_path, &manifest, &products, &mut technique_diags);
+    let inputs_path = dir.join("inputs.csv");
+    let targets_path = dir.join("targets.csv");
+    let years = manifest.plan_settings().years;
+    let ((techniques, technique_diags), ((input_bytes, input_diags), (targets, target_diags))) =
+        rayon::join(
+            || {
+                let mut d = Diagnostics::new();
+                (
+                    rows::read_techniques(&techniques_path, &manifest, &products, &mut d),
+                    d,
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        let mut d = Diagnostics::new();
+                        (table::read_bytes(&inputs_path, true, &mut d), d)
+                    },
+                    || {
+                        let mut d = Diagnostics::new();
+                        (
+                            rows::read_targets(&targets_path, &products, years, &mut d),
+                            d,
+                        )
+                    },
+                )
+            },
+        );
     table::cap(technique_diags, &techniques_path, &mut diags);
+    diags.extend(input_diags);
+    table::cap(target_diags, &targets_path, &mut diags);
     let Some(techniques) = techniques else {
         return (None, diags);
     };
-    let inputs = triplets::read(
-        &dir.join("inputs.csv"),
-        &triplets::INPUTS,
-        &techniques.ids,
-        &products.ids,
-        true,
-        &mut diags,
-    );
+    let inputs = input_bytes.and_then(|bytes| {
+        triplets::parse(
+            bytes,
+            &inputs_path,
+            &triplets::INPUTS,
+            &techniques.ids,
+            &products.ids,
+            &mut diags,
+        )
+    });
     let capital_path = dir.join("capital.csv");
     let capital = if capital_path.exists() {
         match triplets::read(
@@ -128,10 +159,8 @@ fn read_all(dir: &Path) -> (Option<Economy>, Diagnostics) {
     let inputs = inputs.unwrap_or_else(|| SparseColumns::empty(products.len(), techniques.len()));
     let mut economy = Economy::new(manifest, products, techniques, inputs);
     economy.capital = capital;
-    let targets_path = dir.join("targets.csv");
-    let mut target_diags = Diagnostics::new();
-    rows::read_targets(&targets_path, &mut economy, &mut target_diags);
-    table::cap(target_diags, &targets_path, &mut diags);
+    economy.categories = targets.categories;
+    economy.targets = targets.targets;
     cross_check(dir, &economy, &mut diags);
     (Some(economy), diags)
 }

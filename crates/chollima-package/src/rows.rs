@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use chollima_model::{Diagnostics, Economy, Location, Manifest, Products, Techniques};
+use chollima_model::{Diagnostics, Location, Manifest, Products, Target, Techniques};
 
 use crate::table::{self, CsvFile};
 
@@ -162,16 +162,47 @@ pub(crate) fn read_techniques(
     Some(techniques)
 }
 
-/// Reads `targets.csv` into the economy's targets.
-pub(crate) fn read_targets(path: &Path, economy: &mut Economy, diags: &mut Diagnostics) {
+/// Target rows and their categories in order of first appearance.
+#[derive(Debug, Default)]
+pub(crate) struct TargetRows {
+    pub categories: Vec<String>,
+    pub targets: Vec<Target>,
+}
+
+impl TargetRows {
+    fn push(&mut self, product: u32, category: &str, quantity: f64, year: Option<u32>) {
+        let category = match self.categories.iter().position(|c| c == category) {
+            Some(i) => i as u32,
+            None => {
+                self.categories.push(category.to_owned());
+                (self.categories.len() - 1) as u32
+            }
+        };
+        self.targets.push(Target {
+            product,
+            category,
+            quantity,
+            year,
+        });
+    }
+}
+
+/// Reads `targets.csv` for the given products and plan length.
+pub(crate) fn read_targets(
+    path: &Path,
+    products: &Products,
+    years: u32,
+    diags: &mut Diagnostics,
+) -> TargetRows {
+    let mut rows = TargetRows::default();
     let Some(mut file) = table::open(path, true, diags) else {
-        return;
+        return rows;
     };
     let product = file.require("product", diags);
     let category = file.require("category", diags);
     let quantity = file.require("quantity", diags);
     let (Some(product), Some(category), Some(quantity)) = (product, category, quantity) else {
-        return;
+        return rows;
     };
     let year = file.header.find("year");
     warn_unknown_columns(
@@ -180,10 +211,9 @@ pub(crate) fn read_targets(path: &Path, economy: &mut Economy, diags: &mut Diagn
         &[],
         diags,
     );
-    let years = economy.manifest.plan_settings().years;
     file.rows(diags, |row, diags| {
         let p = row.id(product, diags).and_then(|p| {
-            let found = economy.products.ids.get(p);
+            let found = products.ids.get(p);
             if found.is_none() {
                 diags
                     .error(
@@ -216,9 +246,10 @@ pub(crate) fn read_targets(path: &Path, economy: &mut Economy, diags: &mut Diagn
             _ => Ok(None),
         };
         if let (Some(p), Some(c), Some(q), Ok(y)) = (p, c, q, y) {
-            economy.push_target(p, c, q, y);
+            rows.push(p, c, q, y);
         }
     });
+    rows
 }
 
 /// Unknown columns are reported: they are not read, and a user who misspelled `capacity` must

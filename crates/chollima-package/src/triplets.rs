@@ -152,6 +152,18 @@ pub(crate) fn read(
     diags: &mut Diagnostics,
 ) -> Option<SparseColumns> {
     let bytes = read_bytes(path, required, diags)?;
+    parse(bytes, path, names, techniques, products, diags)
+}
+
+/// Parses the bytes of a triplet file (see [`read`]).
+pub(crate) fn parse(
+    bytes: Vec<u8>,
+    path: &Path,
+    names: &TripletColumns,
+    techniques: &IdList,
+    products: &IdList,
+    diags: &mut Diagnostics,
+) -> Option<SparseColumns> {
     let header_end = memchr::memchr(b'\n', &bytes).unwrap_or(bytes.len());
     let layout = read_layout(path, &bytes[..header_end], names, diags)?;
     let body_start = (header_end + 1).min(bytes.len());
