@@ -294,15 +294,36 @@ impl Leontief {
             &mut x,
             &self.settings.iterative,
         );
+        // True residuals of all columns in one more fused pass, rather than one pass each.
+        let mut r = vec![0.0; n * k];
+        krylov::residual(&fused, &x, &b, k, &mut r);
+        let (r_max, b_max) = column_maxima(&r, &b, k);
         let extract = |j: usize| -> Vec<f64> { x.iter().skip(j).step_by(k).copied().collect() };
-        let finish =
-            |offset: usize, rhs: &[&[f64]], transpose: bool| -> Result<Solution, LinalgError> {
-                let columns: Vec<Vec<f64>> = (0..rhs.len()).map(|j| extract(offset + j)).collect();
-                self.checked(rhs, columns, transpose, info.iterations)
-            };
+        let finish = |offset: usize, count: usize| -> Result<Solution, LinalgError> {
+            let columns: Vec<Vec<f64>> = (0..count).map(|j| extract(offset + j)).collect();
+            let residual = (offset..offset + count)
+                .map(|j| {
+                    if b_max[j] == 0.0 {
+                        r_max[j]
+                    } else {
+                        r_max[j] / b_max[j]
+                    }
+                })
+                .fold(0.0, f64::max);
+            if !residual.is_finite() {
+                return Err(LinalgError::Singular {
+                    detail: "the solution is not finite".into(),
+                });
+            }
+            Ok(Solution {
+                columns,
+                residual,
+                iterations: info.iterations,
+            })
+        };
         Ok((
-            finish(0, plain, false)?,
-            finish(h, transposed, true)?,
+            finish(0, plain.len())?,
+            finish(h, transposed.len())?,
             info.iterations,
         ))
     }
@@ -349,6 +370,19 @@ impl Leontief {
         }
         Ok(out)
     }
+}
+
+/// The largest absolute entry of each of the `k` interleaved columns of `r` and of `b`.
+fn column_maxima(r: &[f64], b: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut r_max = vec![0.0f64; k];
+    let mut b_max = vec![0.0f64; k];
+    for (rr, br) in r.chunks_exact(k).zip(b.chunks_exact(k)) {
+        for j in 0..k {
+            r_max[j] = r_max[j].max(rr[j].abs());
+            b_max[j] = b_max[j].max(br[j].abs());
+        }
+    }
+    (r_max, b_max)
 }
 
 /// The CSC arrays of `A` from its transpose-by-rows view.
