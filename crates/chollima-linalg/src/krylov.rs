@@ -121,14 +121,17 @@ fn dot_pair(a: &[f64], b: &[f64], c: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
             }
             (ab, ac)
         })
-        .reduce(
-            || (vec![0.0; k], vec![0.0; k]),
-            |(mut a1, mut a2), (b1, b2)| {
-                a1.iter_mut().zip(b1).for_each(|(x, y)| *x += y);
-                a2.iter_mut().zip(b2).for_each(|(x, y)| *x += y);
-                (a1, a2)
-            },
-        )
+        .reduce(|| (vec![0.0; k], vec![0.0; k]), add_pairs)
+}
+
+/// Adds two pairs of per-column sums (the reduction of [`dot_pair`] and [`update_residual`]).
+fn add_pairs(
+    (mut a1, mut a2): (Vec<f64>, Vec<f64>),
+    (b1, b2): (Vec<f64>, Vec<f64>),
+) -> (Vec<f64>, Vec<f64>) {
+    a1.iter_mut().zip(b1).for_each(|(x, y)| *x += y);
+    a2.iter_mut().zip(b2).for_each(|(x, y)| *x += y);
+    (a1, a2)
 }
 
 /// `r = s - omega t` on the active columns; returns `(r . r, r_hat . r)` per column.
@@ -164,14 +167,7 @@ fn update_residual(
             }
             (rr, hr)
         })
-        .reduce(
-            || (vec![0.0; k], vec![0.0; k]),
-            |(mut a1, mut a2), (b1, b2)| {
-                a1.iter_mut().zip(b1).for_each(|(x, y)| *x += y);
-                a2.iter_mut().zip(b2).for_each(|(x, y)| *x += y);
-                (a1, a2)
-            },
-        )
+        .reduce(|| (vec![0.0; k], vec![0.0; k]), add_pairs)
 }
 
 /// `y = (I - M) x` for a block.
