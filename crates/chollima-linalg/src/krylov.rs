@@ -51,31 +51,6 @@ fn dots(a: &[f64], b: &[f64], k: usize) -> Vec<f64> {
         )
 }
 
-/// `out[i, j] = f(j, a[i, j], b[i, j])` in parallel, for interleaved blocks.
-fn combine(
-    out: &mut [f64],
-    a: &[f64],
-    b: &[f64],
-    k: usize,
-    f: impl Fn(usize, f64, f64) -> f64 + Sync,
-) {
-    const ROWS: usize = 1 << 13;
-    out.par_chunks_mut(ROWS * k)
-        .zip(a.par_chunks(ROWS * k))
-        .zip(b.par_chunks(ROWS * k))
-        .for_each(|((o, a), b)| {
-            for ((or, ar), br) in o
-                .chunks_exact_mut(k)
-                .zip(a.chunks_exact(k))
-                .zip(b.chunks_exact(k))
-            {
-                for j in 0..k {
-                    or[j] = f(j, ar[j], br[j]);
-                }
-            }
-        });
-}
-
 /// `f(j, &mut out[i, j], a[i, j], b[i, j])` in parallel, in large row blocks.
 fn update(
     out: &mut [f64],
@@ -263,8 +238,8 @@ pub fn solve_block(
                 }
             }
         }
-        combine(&mut s, &r, &v, k, |j, rv, vv| {
-            if active[j] { rv - alpha[j] * vv } else { rv }
+        update(&mut s, &r, &v, k, |j, sv, rv, vv| {
+            *sv = if active[j] { rv - alpha[j] * vv } else { rv };
         });
         let s_hat: &[f64] = if precondition {
             scale_rows(&mut z, &s, inv_diag, k);
