@@ -386,22 +386,7 @@ pub(crate) fn parse_table(
         .buffer_capacity(1 << 16)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                builder.problems.error(
-                    line,
-                    None,
-                    format!("the file cannot be read as CSV here: {e}"),
-                    "check for an unbalanced quote `\"` on this line or the lines before",
-                );
-                break;
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    while let Some(line) = next_record(&mut reader, &mut record, &mut builder.problems) {
         let quoted_fields: Vec<&[u8]> = record.iter().collect();
         if !builder.record(line, &quoted_fields) {
             return None;
@@ -562,22 +547,7 @@ pub(crate) fn read_rows(
     let mut problems = FileProblems::new(report, path);
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(0, |p| p.line() as usize);
-                problems.error(
-                    line,
-                    None,
-                    format!("the file cannot be read as CSV here: {e}"),
-                    "check for an unbalanced quote `\"`",
-                );
-                break;
-            }
-        }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+    while let Some(line) = next_record(&mut reader, &mut record, &mut problems) {
         let fields = record
             .iter()
             .enumerate()
@@ -587,6 +557,29 @@ pub(crate) fn read_rows(
     }
     problems.finish();
     Ok(Some(rows))
+}
+
+/// Reads the next CSV record and returns its line, or `None` at the end of the file or at a
+/// record the CSV reader cannot read (reported).
+fn next_record<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+    problems: &mut FileProblems<'_>,
+) -> Option<usize> {
+    match reader.read_byte_record(record) {
+        Ok(true) => Some(record.position().map_or(0, |p| p.line() as usize)),
+        Ok(false) => None,
+        Err(e) => {
+            let line = e.position().map_or(0, |p| p.line() as usize);
+            problems.error(
+                line,
+                None,
+                format!("the file cannot be read as CSV here: {e}"),
+                "check for an unbalanced quote `\"` on this line or the lines before",
+            );
+            None
+        }
+    }
 }
 
 #[cfg(test)]
