@@ -108,14 +108,51 @@ impl Leontief {
         value: &[f64],
         settings: LeontiefSettings,
     ) -> Result<Self, LinalgError> {
+        Self::from_columns(
+            n,
+            col_start.to_vec(),
+            row.to_vec(),
+            value.to_vec(),
+            settings,
+        )
+    }
+
+    /// As [`Leontief::new`], taking the CSC arrays of `A` by value so a large table is not copied.
+    pub fn from_columns(
+        n: usize,
+        col_start: Vec<usize>,
+        row: Vec<u32>,
+        value: Vec<f64>,
+        settings: LeontiefSettings,
+    ) -> Result<Self, LinalgError> {
         if col_start.len() != n + 1 {
             return Err(LinalgError::NotSquare {
                 rows: n,
                 cols: col_start.len().saturating_sub(1),
             });
         }
-        let columns = CsrMatrix::transpose_of_csc(n, col_start, row, value);
-        let inv_diag: Vec<f64> = columns.diagonal().iter().map(|d| 1.0 / (1.0 - d)).collect();
+        if *col_start.last().expect("n + 1 entries") != row.len() || row.len() != value.len() {
+            return Err(LinalgError::Malformed {
+                detail: "CSC arrays of different lengths".into(),
+            });
+        }
+        if let Some(&bad) = row.iter().find(|&&r| r as usize >= n) {
+            return Err(LinalgError::Malformed {
+                detail: format!("row index {bad} outside 0..{n}"),
+            });
+        }
+        let inv_diag: Vec<f64> = (0..n)
+            .map(|k| {
+                let range = col_start[k]..col_start[k + 1];
+                let a_kk: f64 = row[range.clone()]
+                    .iter()
+                    .zip(&value[range])
+                    .filter(|(r, _)| **r as usize == k)
+                    .map(|(_, v)| v)
+                    .sum();
+                1.0 / (1.0 - a_kk)
+            })
+            .collect();
         if let Some(i) = inv_diag.iter().position(|d| !d.is_finite()) {
             return Err(LinalgError::Singular {
                 detail: format!("a_ii = 1 at position {i}: I - A has a zero on its diagonal"),
@@ -127,10 +164,11 @@ impl Leontief {
             chosen => chosen,
         };
         let factor = match method {
-            Method::SparseLu => Factor::Sparse(sparse_lu(n, col_start, row, value)?),
-            Method::DenseLu => Factor::Dense(dense(n, col_start, row, value).partial_piv_lu()),
+            Method::SparseLu => Factor::Sparse(sparse_lu(n, &col_start, &row, &value)?),
+            Method::DenseLu => Factor::Dense(dense(n, &col_start, &row, &value).partial_piv_lu()),
             _ => Factor::None,
         };
+        let columns = CsrMatrix::from_raw(n, col_start, row, value);
         Ok(Leontief {
             n,
             columns,

@@ -36,6 +36,8 @@ pub enum LinalgError {
     NotSquare { rows: usize, cols: usize },
     #[error("a right-hand side has {found} entries, the system {expected}")]
     DimensionMismatch { expected: usize, found: usize },
+    #[error("malformed matrix: {detail}")]
+    Malformed { detail: String },
     #[error("I - A is singular: {detail}")]
     Singular { detail: String },
 }
