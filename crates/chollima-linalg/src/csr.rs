@@ -84,6 +84,11 @@ impl CsrMatrix {
         self.col.len()
     }
 
+    /// The column indices of all entries, row after row.
+    pub fn col_indices(&self) -> &[u32] {
+        &self.col
+    }
+
     /// Offset of row `i`'s first entry.
     pub fn row_start(&self, i: usize) -> usize {
         self.row_start[i]
