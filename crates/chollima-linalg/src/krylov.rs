@@ -147,10 +147,7 @@ fn update_residual(
 
 /// `y = (I - M) x` for a block.
 fn apply(m: &dyn Operator, x: &[f64], k: usize, y: &mut [f64]) {
-    m.mul_block(x, k, y);
-    y.par_iter_mut()
-        .zip(x.par_iter())
-        .for_each(|(yv, xv)| *yv = xv - *yv);
+    m.identity_minus_block(x, k, y);
 }
 
 /// Outcome of [`solve_block`].

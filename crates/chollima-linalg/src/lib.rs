@@ -4,7 +4,8 @@
 //! - [`Leontief`]: `(I - A) x = d` and `(I - A)^T p = v`, by sparse LU (faer) for small tables
 //!   or Jacobi-preconditioned block BiCGSTAB for large ones, chosen by [`Method::Auto`], with
 //!   the true residual of every solution;
-//! - [`spectral_bounds`]: certified bounds on the spectral radius (is the table productive?).
+//! - [`column_sum_bounds`], [`spectral_bounds`], [`SpectralBounds::tighten_with_solution`]:
+//!   certified bounds on the spectral radius (is the table productive?).
 //!
 //! ```
 //! use chollima_linalg::{Leontief, LeontiefSettings};
@@ -27,7 +28,7 @@ pub use csr::CsrMatrix;
 pub use krylov::IterativeSettings;
 pub use leontief::{Leontief, LeontiefSettings, Method, Solution};
 pub use operator::{Gather, Operator, Scatter};
-pub use spectral::{SpectralBounds, spectral_bounds};
+pub use spectral::{SpectralBounds, column_sum_bounds, spectral_bounds};
 
 /// Errors of the linear algebra.
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@
 //! several times faster. The scatter writes into one buffer per thread, summed afterwards.
 //!
 //! The long tail of inputs still lands all over the buffer, and each of those accesses waits on
-//! main memory. The kernels ask for the cache line of the input [`PREFETCH_DISTANCE`] entries
+//! main memory. The kernels ask for the cache line of the input `PREFETCH_DISTANCE` entries
 //! ahead, so many such waits overlap: on the 10^6-product table one fused pass went from
 //! 231 ms to 127-138 ms (fastest of 7, `examples/pass_timing.rs` in chollima-analysis).
 
@@ -23,6 +23,15 @@ pub trait Operator: Sync {
     fn dim(&self) -> usize;
     /// `y = M x`.
     fn mul_block(&self, x: &[f64], k: usize, y: &mut [f64]);
+
+    /// `y = (I - M) x`, the Leontief operator; kernels that can fold the subtraction into their
+    /// last step override this and save a pass over the block.
+    fn identity_minus_block(&self, x: &[f64], k: usize, y: &mut [f64]) {
+        self.mul_block(x, k, y);
+        y.par_iter_mut()
+            .zip(x.par_iter())
+            .for_each(|(yv, xv)| *yv = xv - *yv);
+    }
 }
 
 /// `M x` by rows of `M`.
@@ -146,6 +155,18 @@ impl Operator for Fused<'_> {
     }
 
     fn mul_block(&self, x: &[f64], k: usize, y: &mut [f64]) {
+        self.product(x, k, y, false);
+    }
+
+    fn identity_minus_block(&self, x: &[f64], k: usize, y: &mut [f64]) {
+        self.product(x, k, y, true);
+    }
+}
+
+impl Fused<'_> {
+    /// `y = M x`, or `y = x - M x` when `identity_minus`.
+    fn product(&self, x: &[f64], k: usize, y: &mut [f64], identity_minus: bool) {
+        let finish = |xv: f64, sum: f64| if identity_minus { xv - sum } else { sum };
         assert!(
             k.is_multiple_of(2) && k <= 8,
             "a fused block holds up to 4 plain and 4 transposed vectors"
@@ -191,7 +212,9 @@ impl Operator for Fused<'_> {
                         }
                     }
                     let local = (row - start) * k;
-                    part[local + h..local + k].copy_from_slice(&gathered);
+                    for j in 0..h {
+                        part[local + h + j] = finish(x[row * k + h + j], gathered[j]);
+                    }
                 }
             },
         );
@@ -200,7 +223,8 @@ impl Operator for Fused<'_> {
             for (local, row) in out.chunks_exact_mut(k).enumerate() {
                 let i = b * ROWS + local;
                 for j in 0..h {
-                    row[j] = buffers.iter().map(|buffer| buffer[i * k + j]).sum();
+                    let sum: f64 = buffers.iter().map(|buffer| buffer[i * k + j]).sum();
+                    row[j] = finish(x[i * k + j], sum);
                 }
             }
         });
@@ -209,7 +233,7 @@ impl Operator for Fused<'_> {
 }
 
 /// How many entries ahead the fused kernel asks for the cache line of an input.
-const PREFETCH_DISTANCE: usize = 40;
+const PREFETCH_DISTANCE: usize = 32;
 
 /// Hints the processor to fetch `data[at]` into cache; no effect on the values.
 #[inline(always)]
@@ -262,7 +286,13 @@ mod tests {
         // Fused: columns 0, 1 by A, columns 2, 3 by A'.
         let x4: Vec<f64> = (0..4 * n).map(|i| ((i * 7) % 17) as f64 - 8.0).collect();
         let mut fused = vec![0.0; 4 * n];
-        Fused::new(&columns).mul_block(&x4, 4, &mut fused);
+        let fused_operator = Fused::new(&columns);
+        let mut shifted = vec![0.0; 4 * n];
+        fused_operator.identity_minus_block(&x4, 4, &mut shifted);
+        fused_operator.mul_block(&x4, 4, &mut fused);
+        for i in 0..4 * n {
+            assert_eq!(shifted[i], x4[i] - fused[i], "(I - M) x at {i}");
+        }
         let plain: Vec<f64> = x4.chunks(4).flat_map(|r| [r[0], r[1]]).collect();
         let transposed: Vec<f64> = x4.chunks(4).flat_map(|r| [r[2], r[3]]).collect();
         let (mut ap, mut at) = (vec![0.0; 2 * n], vec![0.0; 2 * n]);
