@@ -87,43 +87,49 @@ fn read_all(dir: &Path) -> (Option<Economy>, Diagnostics) {
     }
     let manifest = manifest::read(&dir.join("economy.toml"), &mut diags);
     let products_path = dir.join("products.csv");
-    let mut products_diags = Diagnostics::new();
-    let products = rows::read_products(&products_path, &mut products_diags);
-    table::cap(products_diags, &products_path, &mut diags);
-    let (Some(manifest), Some(products)) = (manifest, products) else {
-        return (None, diags);
-    };
-    // Techniques are parsed while inputs.csv is read from disk and targets.csv is parsed: the
-    // three only need the products.
     let techniques_path = dir.join("techniques.csv");
     let inputs_path = dir.join("inputs.csv");
     let targets_path = dir.join("targets.csv");
-    let years = manifest.plan_settings().years;
-    let ((techniques, technique_diags), ((input_bytes, input_diags), (targets, target_diags))) =
-        rayon::join(
-            || {
-                let mut d = Diagnostics::new();
-                (
-                    rows::read_techniques(&techniques_path, &manifest, &products, &mut d),
-                    d,
-                )
-            },
-            || {
-                rayon::join(
-                    || {
-                        let mut d = Diagnostics::new();
-                        (table::read_bytes(&inputs_path, true, &mut d), d)
-                    },
+    // inputs.csv (by far the largest file) is read from disk while products.csv, then
+    // techniques.csv and targets.csv, are parsed: those need the products, and parsing inputs
+    // needs the techniques.
+    let (read_inputs, (products, products_diags, rest)) = rayon::join(
+        || {
+            let mut d = Diagnostics::new();
+            (table::read_bytes(&inputs_path, true, &mut d), d)
+        },
+        || {
+            let mut products_diags = Diagnostics::new();
+            let products = rows::read_products(&products_path, &mut products_diags);
+            let rest = match (&manifest, &products) {
+                (Some(manifest), Some(products)) => Some(rayon::join(
                     || {
                         let mut d = Diagnostics::new();
                         (
-                            rows::read_targets(&targets_path, &products, years, &mut d),
+                            rows::read_techniques(&techniques_path, manifest, products, &mut d),
                             d,
                         )
                     },
-                )
-            },
-        );
+                    || {
+                        let mut d = Diagnostics::new();
+                        let years = manifest.plan_settings().years;
+                        (
+                            rows::read_targets(&targets_path, products, years, &mut d),
+                            d,
+                        )
+                    },
+                )),
+                _ => None,
+            };
+            (products, products_diags, rest)
+        },
+    );
+    table::cap(products_diags, &products_path, &mut diags);
+    let (Some(manifest), Some(products), Some(rest)) = (manifest, products, rest) else {
+        return (None, diags);
+    };
+    let ((techniques, technique_diags), (targets, target_diags)) = rest;
+    let (input_bytes, input_diags) = read_inputs;
     table::cap(technique_diags, &techniques_path, &mut diags);
     diags.extend(input_diags);
     table::cap(target_diags, &targets_path, &mut diags);

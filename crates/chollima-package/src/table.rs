@@ -3,8 +3,6 @@
 //! Every cell is checked where it is read, and every problem becomes a diagnostic with the file,
 //! the line and the field's column; reading goes on past errors so one run reports them all.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chollima_model::{Diagnostics, Location, Severity};
@@ -14,9 +12,9 @@ pub(crate) const MAX_DIAGNOSTICS_PER_FILE: usize = 200;
 
 /// Reads a whole file, reporting a missing or unreadable file. Strips a UTF-8 byte order mark.
 pub(crate) fn read_bytes(path: &Path, required: bool, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-    let mut bytes = Vec::new();
-    match File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
-        Ok(_) => {}
+    // `fs::read` sizes the buffer from the file's length: one allocation, no regrowth copies.
+    let mut bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if required {
                 diags.error(Location::file(path), "file not found").hint(
@@ -30,7 +28,7 @@ pub(crate) fn read_bytes(path: &Path, required: bool, diags: &mut Diagnostics) -
             diags.error(Location::file(path), format!("cannot read the file: {e}"));
             return None;
         }
-    }
+    };
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }

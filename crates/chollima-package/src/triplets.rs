@@ -46,9 +46,11 @@ struct Problem {
     hint: &'static str,
 }
 
+/// The triplets of one chunk. Techniques come as runs `(technique, count)`: files list a
+/// technique's rows together, so this is one entry per technique rather than one per row.
 #[derive(Default)]
 struct Chunk {
-    technique: Vec<u32>,
+    runs: Vec<(u32, u32)>,
     product: Vec<u32>,
     value: Vec<f64>,
     problems: Vec<Problem>,
@@ -56,6 +58,22 @@ struct Chunk {
 }
 
 impl Chunk {
+    fn push(&mut self, technique: u32, product: u32, value: f64) {
+        match self.runs.last_mut() {
+            Some((t, count)) if *t == technique => *count += 1,
+            _ => self.runs.push((technique, 1)),
+        }
+        self.product.push(product);
+        self.value.push(value);
+    }
+
+    /// The technique of every triplet, in order.
+    fn techniques(&self) -> impl Iterator<Item = u32> + '_ {
+        self.runs
+            .iter()
+            .flat_map(|&(t, count)| std::iter::repeat_n(t, count as usize))
+    }
+
     fn problem(&mut self, offset: usize, column: usize, message: String, hint: &'static str) {
         self.problem_count += 1;
         if self.problems.len() < MAX_PROBLEMS_PER_CHUNK {
@@ -240,7 +258,6 @@ fn parse_chunk(
 ) -> Chunk {
     let mut chunk = Chunk::default();
     let estimate = (end - start) / 24;
-    chunk.technique.reserve(estimate);
     chunk.product.reserve(estimate);
     chunk.value.reserve(estimate);
     // Validating the chunk as UTF-8 once lets the fast path slice `&str`s without checking
@@ -258,9 +275,7 @@ fn parse_chunk(
             if let Some((t, p, v)) =
                 parse_simple(line, layout, &mut last_technique, techniques, products)
             {
-                chunk.technique.push(t);
-                chunk.product.push(p);
-                chunk.value.push(v);
+                chunk.push(t, p, v);
                 continue;
             }
         }
@@ -405,9 +420,7 @@ fn parse_careful(
         }
     };
     if let (Some(t), Some(p), Some(v)) = (technique, product, value) {
-        chunk.technique.push(t);
-        chunk.product.push(p);
-        chunk.value.push(v);
+        chunk.push(t, p, v);
     }
 }
 
@@ -477,8 +490,8 @@ fn build_columns(
 ) -> Result<SparseColumns, Vec<(u32, u32)>> {
     let mut col_start = vec![0usize; ncols + 1];
     for chunk in chunks {
-        for &t in &chunk.technique {
-            col_start[t as usize + 1] += 1;
+        for &(t, count) in &chunk.runs {
+            col_start[t as usize + 1] += count as usize;
         }
     }
     for k in 0..ncols {
@@ -490,23 +503,32 @@ fn build_columns(
     // laid end to end, with no scatter through memory.
     let grouped = chunks
         .iter()
-        .flat_map(|c| c.technique.iter())
-        .try_fold(0u32, |last, &t| (t >= last).then_some(t))
+        .flat_map(|c| c.runs.iter())
+        .try_fold(0u32, |last, &(t, _)| (t >= last).then_some(t))
         .is_some();
     let (mut row, mut value) = if grouped {
-        let mut row = Vec::with_capacity(nnz);
-        let mut value = Vec::with_capacity(nnz);
+        let mut row = vec![0u32; nnz];
+        let mut value = vec![0f64; nnz];
+        // Each chunk copies into its own slice of the columns, in parallel.
+        let mut pieces = Vec::with_capacity(chunks.len());
+        let (mut rest_rows, mut rest_values) = (row.as_mut_slice(), value.as_mut_slice());
         for chunk in chunks {
-            row.extend_from_slice(&chunk.product);
-            value.extend_from_slice(&chunk.value);
+            let (r, rr) = rest_rows.split_at_mut(chunk.product.len());
+            let (v, rv) = rest_values.split_at_mut(chunk.value.len());
+            (rest_rows, rest_values) = (rr, rv);
+            pieces.push((chunk, r, v));
         }
+        pieces.into_par_iter().for_each(|(chunk, r, v)| {
+            r.copy_from_slice(&chunk.product);
+            v.copy_from_slice(&chunk.value);
+        });
         (row, value)
     } else {
         let mut row = vec![0u32; nnz];
         let mut value = vec![0f64; nnz];
         let mut next = col_start[..ncols].to_vec();
         for chunk in chunks {
-            for ((&t, &p), &v) in chunk.technique.iter().zip(&chunk.product).zip(&chunk.value) {
+            for ((t, &p), &v) in chunk.techniques().zip(&chunk.product).zip(&chunk.value) {
                 let slot = &mut next[t as usize];
                 row[*slot] = p;
                 value[*slot] = v;
