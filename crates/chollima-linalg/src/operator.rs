@@ -194,28 +194,14 @@ impl Fused<'_> {
                     line[h..k].copy_from_slice(&row[h..k]);
                     line.into_iter().take(k)
                 }));
-                let mut gathered = vec![0.0; h];
-                let all_cols = m.col_indices();
-                for row in start..end {
-                    let (cols, values) = m.row(row);
-                    let offset = m.row_start(row);
-                    let xs = &x[row * k..row * k + h];
-                    gathered.iter_mut().for_each(|g| *g = 0.0);
-                    for (e, (&c, &v)) in cols.iter().zip(values).enumerate() {
-                        if let Some(&ahead) = all_cols.get(offset + e + PREFETCH_DISTANCE) {
-                            prefetch(buffer, ahead as usize * k);
-                        }
-                        let line = &mut buffer[c as usize * k..c as usize * k + k];
-                        for j in 0..h {
-                            line[j] += v * xs[j];
-                            gathered[j] += v * line[h + j];
-                        }
-                    }
-                    let local = (row - start) * k;
-                    for j in 0..h {
-                        part[local + h + j] = finish(x[row * k + h + j], gathered[j]);
-                    }
-                }
+                // The width is a constant inside the kernel, so its inner loop unrolls.
+                let kernel = match h {
+                    1 => fused_rows::<1>,
+                    2 => fused_rows::<2>,
+                    3 => fused_rows::<3>,
+                    _ => fused_rows::<4>,
+                };
+                kernel(m, x, buffer, part, start..end, &finish);
             },
         );
         const ROWS: usize = 1 << 13;
@@ -229,6 +215,42 @@ impl Fused<'_> {
             }
         });
         *self.scatter.buffers.lock().expect("not poisoned") = buffers;
+    }
+}
+
+/// The fused kernel for rows `rows` of `A'` (columns of `A`), `H` plain and `H` transposed
+/// vectors: scatters into `buffer` (laid out as in [`Fused::product`]) and writes the gathered
+/// half of the rows into `part`.
+fn fused_rows<const H: usize>(
+    m: &CsrMatrix,
+    x: &[f64],
+    buffer: &mut [f64],
+    part: &mut [f64],
+    rows: std::ops::Range<usize>,
+    finish: &(impl Fn(f64, f64) -> f64 + Sync),
+) {
+    let k = 2 * H;
+    let all_cols = m.col_indices();
+    let start = rows.start;
+    for row in rows {
+        let (cols, values) = m.row(row);
+        let offset = m.row_start(row);
+        let xs: [f64; H] = x[row * k..row * k + H].try_into().expect("H entries");
+        let mut gathered = [0.0; H];
+        for (e, (&c, &v)) in cols.iter().zip(values).enumerate() {
+            if let Some(&ahead) = all_cols.get(offset + e + PREFETCH_DISTANCE) {
+                prefetch(buffer, ahead as usize * k);
+            }
+            let line = &mut buffer[c as usize * k..c as usize * k + k];
+            for j in 0..H {
+                line[j] += v * xs[j];
+                gathered[j] += v * line[H + j];
+            }
+        }
+        let local = (row - start) * k;
+        for j in 0..H {
+            part[local + H + j] = finish(x[row * k + H + j], gathered[j]);
+        }
     }
 }
 
