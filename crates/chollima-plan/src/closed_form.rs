@@ -1,0 +1,120 @@
+//! The plan ray in closed form, for the input-output case: exactly one technique per product,
+//! no trade, no priorities. Then the activities are proportional to `x* = (I - A')^-1 t`
+//! (with `A' = A O^-1`, the inputs per unit of output) and
+//!
+//! `lambda* = min( min_r available_r / (R_r O^-1 x*),  min_k output_k capacity_k / x*_k )`:
+//!
+//! one Leontief solve instead of an LP. The shadow prices follow from one transposed solve:
+//! for the binding limit with row `w` (a resource's use per unit of output, or the unit vector
+//! of a capacity), `p = w (I - A')^-1 / (w x*)`, normalised so the target bundle is worth 1.
+
+use chollima_linalg::{Leontief, LeontiefSettings};
+use chollima_model::Economy;
+
+use crate::formulation::PlanLp;
+
+/// What the closed form found.
+#[derive(Debug, Clone)]
+pub struct ClosedForm {
+    pub lambda: f64,
+    pub activity: Vec<f64>,
+    pub shadow_price: Vec<f64>,
+    /// The binding resource's row and its multiplier `1 / (w x*)` (none when a capacity binds):
+    /// with the shadow prices this is a dual point, so the answer is certified like an LP's.
+    pub resource_row: Option<(usize, f64)>,
+}
+
+/// A limit on lambda: its value, its row `w` per unit of output, and the resource row with its
+/// multiplier (none for a capacity).
+type Limit = (f64, Vec<f64>, Option<(usize, f64)>);
+
+/// Whether the closed form applies: one group, no trade, one technique per product making it
+/// with positive output.
+pub fn applies(economy: &Economy, model: &PlanLp) -> bool {
+    let n = economy.products.len();
+    model.groups.len() == 1
+        && !model.groups[0].capped
+        && model.fx_row.is_none()
+        && economy.techniques.len() == n
+        && economy.techniques_per_product().iter().all(|&c| c == 1)
+        && economy.techniques.output.iter().all(|&o| o > 0.0)
+}
+
+/// Solves the plan ray in closed form; `None` when `A` is not productive or nothing limits
+/// lambda (then the LP says unbounded).
+pub fn solve(economy: &Economy, model: &PlanLp) -> Option<ClosedForm> {
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    let mut technique_of = vec![0usize; n];
+    for (k, &p) in techniques.product.iter().enumerate() {
+        technique_of[p as usize] = k;
+    }
+    // A' by columns, in product order: column j = inputs of j's technique / its output.
+    let mut col_start = Vec::with_capacity(n + 1);
+    let (mut rows, mut values) = (Vec::new(), Vec::new());
+    col_start.push(0);
+    for j in 0..n {
+        let k = technique_of[j];
+        let (inputs, coefficients) = economy.inputs.column(k);
+        for (&i, &a) in inputs.iter().zip(coefficients) {
+            rows.push(i);
+            values.push(a / techniques.output[k]);
+        }
+        col_start.push(rows.len());
+    }
+    let leontief =
+        Leontief::from_columns(n, col_start, rows, values, LeontiefSettings::default()).ok()?;
+    let t = &model.target;
+    let solution = leontief.solve(&[t], false).ok()?;
+    let x = &solution.columns[0];
+    if x.iter().any(|&v| v < -1e-9 * v.abs().max(1.0)) {
+        return None; // not productive: (I - A')^-1 t must be nonnegative
+    }
+    // The binding limit: its row w (per unit of output) and its bound.
+    let mut best: Option<Limit> = None;
+    for &(r, row) in &model.resource_rows {
+        let w: Vec<f64> = (0..n)
+            .map(|j| {
+                let k = technique_of[j];
+                techniques.resource_use[r][k] / techniques.output[k]
+            })
+            .collect();
+        let used: f64 = w.iter().zip(x).map(|(a, b)| a * b).sum();
+        if used > 0.0 {
+            let lambda = model.lp.row_upper[row] / used;
+            if best.as_ref().is_none_or(|(l, _, _)| lambda < *l) {
+                best = Some((lambda, w, Some((row, 1.0 / used))));
+            }
+        }
+    }
+    for j in 0..n {
+        let k = technique_of[j];
+        if let Some(cap) = techniques.capacity[k]
+            && x[j] > 0.0
+        {
+            let lambda = cap * techniques.output[k] / x[j];
+            if best.as_ref().is_none_or(|(l, _, _)| lambda < *l) {
+                let mut w = vec![0.0; n];
+                w[j] = 1.0;
+                best = Some((lambda, w, None));
+            }
+        }
+    }
+    let (lambda, w, resource_row) = best?;
+    let prices = leontief.solve(&[&w], true).ok()?;
+    let p = &prices.columns[0];
+    let value: f64 = p.iter().zip(t).map(|(a, b)| a * b).sum();
+    let shadow_price = p.iter().map(|v| v / value).collect();
+    let activity = (0..n)
+        .map(|k| {
+            let j = techniques.product[k] as usize;
+            lambda * x[j] / techniques.output[k]
+        })
+        .collect();
+    Some(ClosedForm {
+        lambda,
+        activity,
+        shadow_price,
+        resource_row,
+    })
+}

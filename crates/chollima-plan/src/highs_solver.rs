@@ -1,0 +1,162 @@
+//! The exact method: a [`LinearProgram`] solved by HiGHS (dual simplex or interior point with
+//! crossover, HiGHS's choice), with primal values, row duals and the solver's status.
+
+use highs::{ColProblem, HighsModelStatus, Sense};
+
+use crate::lp::LinearProgram;
+
+/// How a solve ended. Outcomes are values, not errors: an infeasible plan is an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Optimal,
+    Infeasible,
+    Unbounded,
+    IterationLimit,
+    TimeLimit,
+    /// The solver stopped without a verdict (numerical trouble, an internal error).
+    Unknown,
+}
+
+impl Status {
+    /// The name used in `summary.json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Optimal => "optimal",
+            Status::Infeasible => "infeasible",
+            Status::Unbounded => "unbounded",
+            Status::IterationLimit => "iteration_limit",
+            Status::TimeLimit => "time_limit",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+/// A solver's answer to a [`LinearProgram`].
+#[derive(Debug, Clone)]
+pub struct LpSolution {
+    pub status: Status,
+    /// Column values (empty unless the solver produced a point).
+    pub x: Vec<f64>,
+    /// Row multipliers with the sign convention of [`LinearProgram::dual_bound`]: `c - M'y` is
+    /// the reduced cost, and `y'Mx + (c - M'y)'x = c'x`.
+    pub row_dual: Vec<f64>,
+    pub objective: f64,
+    /// A certified upper bound on the optimum from `row_dual` (weak duality).
+    pub dual_bound: f64,
+}
+
+/// Settings of a HiGHS solve.
+#[derive(Debug, Clone, Copy)]
+pub struct HighsSettings {
+    pub time_limit_seconds: f64,
+    pub threads: usize,
+}
+
+impl Default for HighsSettings {
+    fn default() -> Self {
+        HighsSettings {
+            time_limit_seconds: f64::INFINITY,
+            threads: 0,
+        }
+    }
+}
+
+/// Solves `lp` (a maximisation) with HiGHS.
+pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
+    let mut problem = ColProblem::default();
+    let rows: Vec<_> = (0..lp.num_rows())
+        .map(|i| problem.add_row(lp.row_lower[i]..=lp.row_upper[i]))
+        .collect();
+    for j in 0..lp.num_cols() {
+        let (indices, values) = lp.column(j);
+        let factors: Vec<_> = indices
+            .iter()
+            .zip(values)
+            .map(|(&i, &v)| (rows[i as usize], v))
+            .collect();
+        problem.add_column(lp.cost[j], lp.col_lower[j]..=lp.col_upper[j], factors);
+    }
+    let mut model = problem.optimise(Sense::Maximise);
+    model.make_quiet();
+    if settings.time_limit_seconds.is_finite() {
+        model.set_option("time_limit", settings.time_limit_seconds);
+    }
+    if settings.threads > 0 {
+        model.set_option("threads", settings.threads as i32);
+    }
+    let solved = model.solve();
+    let status = match solved.status() {
+        HighsModelStatus::Optimal => Status::Optimal,
+        HighsModelStatus::Infeasible => Status::Infeasible,
+        HighsModelStatus::Unbounded | HighsModelStatus::UnboundedOrInfeasible => Status::Unbounded,
+        HighsModelStatus::ReachedIterationLimit => Status::IterationLimit,
+        HighsModelStatus::ReachedTimeLimit => Status::TimeLimit,
+        HighsModelStatus::ModelEmpty => Status::Optimal,
+        _ => Status::Unknown,
+    };
+    if status != Status::Optimal {
+        return LpSolution {
+            status,
+            x: Vec::new(),
+            row_dual: Vec::new(),
+            objective: f64::NAN,
+            dual_bound: f64::INFINITY,
+        };
+    }
+    let solution = solved.get_solution();
+    let x = solution.columns().to_vec();
+    // HiGHS reports duals for the minimisation of -c'x; either sign convention is tried and the
+    // tighter (both are valid) bound kept, so the certificate never rests on a convention.
+    let y: Vec<f64> = solution.dual_rows().to_vec();
+    let flipped: Vec<f64> = y.iter().map(|v| -v).collect();
+    let (bound_y, bound_flipped) = (lp.dual_bound(&y), lp.dual_bound(&flipped));
+    let (row_dual, dual_bound) = if bound_flipped < bound_y {
+        (flipped, bound_flipped)
+    } else {
+        (y, bound_y)
+    };
+    LpSolution {
+        status,
+        objective: lp.objective(&x),
+        x,
+        row_dual,
+        dual_bound,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solves_a_small_program_with_a_tight_certificate() {
+        let mut lp = LinearProgram::with_rows(2);
+        lp.row_upper = vec![6.0, 7.0];
+        lp.push_column(1.0, 0.0, f64::INFINITY, [(0, 3.0)]);
+        lp.push_column(2.0, 0.0, f64::INFINITY, [(0, 1.0), (1, 1.0)]);
+        lp.push_column(1.0, 0.0, f64::INFINITY, [(1, 2.0)]);
+        let s = solve(&lp, &HighsSettings::default());
+        assert_eq!(s.status, Status::Optimal);
+        assert!((s.objective - 12.5).abs() < 1e-9);
+        assert!((s.dual_bound - 12.5).abs() < 1e-9, "{s:?}");
+        assert!((s.row_dual[0] - 1.5).abs() < 1e-9 && (s.row_dual[1] - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn unbounded_and_infeasible_are_outcomes() {
+        let mut lp = LinearProgram::with_rows(1);
+        lp.row_lower = vec![1.0];
+        lp.push_column(1.0, 0.0, f64::INFINITY, [(0, 1.0)]);
+        assert_eq!(
+            solve(&lp, &HighsSettings::default()).status,
+            Status::Unbounded
+        );
+        let mut lp = LinearProgram::with_rows(1);
+        lp.row_lower = vec![1.0];
+        lp.push_column(1.0, 0.0, 0.5, [(0, 1.0)]);
+        assert_eq!(
+            solve(&lp, &HighsSettings::default()).status,
+            Status::Infeasible
+        );
+    }
+}

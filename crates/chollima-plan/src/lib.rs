@@ -1,0 +1,336 @@
+//! The optimal plan of FORMAT.md: Kantorovich's plan ray with priorities, several techniques
+//! per product, primary resources, imports and exports under a foreign-exchange budget, and
+//! capacities.
+//!
+//! [`plan`] builds the LP ([`formulation`]), solves it stage by stage when there are priorities
+//! (maximise `lambda_food`; hold it; maximise `lambda_clothing`; ...), and returns a [`Plan`]:
+//! the fulfilment of every group, activities, trade, shadow prices (the duals of the balance
+//! rows: Kantorovich's objectively determined valuations), resource use, what binds, and the
+//! certified relative duality gap of the answer. An infeasible plan comes with a [`Diagnosis`]
+//! a planner can act on. Solver outcomes are values ([`Status`]), not errors.
+//!
+//! ```
+//! use chollima_model::{Economy, Manifest, Products, Resource, ResourceAmount, SparseColumns, Techniques};
+//! // One product made from labour alone: 2 hours a unit, 10 hours available, a target of 1.
+//! let mut manifest = Manifest::named("one good");
+//! manifest.resources.push(Resource { name: "labour".into(), amount: ResourceAmount::Constant(10.0) });
+//! let mut products = Products::default();
+//! products.push_id("bread");
+//! let mut techniques = Techniques::new(1);
+//! techniques.push("bake", 0);
+//! techniques.resource_use[0][0] = 2.0;
+//! let mut economy = Economy::new(manifest, products, techniques, SparseColumns::empty(1, 1));
+//! economy.push_target(0, "food", 1.0, None);
+//! let plan = chollima_plan::plan(&economy, &Default::default());
+//! assert_eq!(plan.status, chollima_plan::Status::Optimal);
+//! assert!((plan.lambdas[0].1 - 5.0).abs() < 1e-9); // 10 hours make 5 loaves: 500 % of the target
+//! ```
+
+mod closed_form;
+pub mod diagnosis;
+pub mod formulation;
+mod highs_solver;
+pub mod lp;
+pub mod mps;
+
+use std::time::Instant;
+
+use chollima_model::Economy;
+
+pub use diagnosis::Diagnosis;
+pub use formulation::{FOREIGN_EXCHANGE, Group, PlanLp};
+pub use highs_solver::{HighsSettings, LpSolution, Status, solve as solve_with_highs};
+pub use lp::{LinearProgram, relative_gap};
+
+/// Which method computes the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// The closed form where it applies (one technique per product, no trade, no priorities),
+    /// otherwise HiGHS.
+    #[default]
+    Auto,
+    /// The exact LP through HiGHS, always.
+    Highs,
+}
+
+/// How to solve.
+#[derive(Debug, Clone, Default)]
+pub struct PlanSettings {
+    pub method: Method,
+    pub highs: HighsSettings,
+}
+
+/// The outcome of one lexicographic stage.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub group: String,
+    pub status: Status,
+    pub lambda: f64,
+    /// Certified relative duality gap of this stage's LP.
+    pub gap: f64,
+    pub seconds: f64,
+}
+
+/// Use of one resource (foreign exchange included, as `foreign_exchange`).
+#[derive(Debug, Clone)]
+pub struct ResourceUse {
+    pub name: String,
+    pub used: f64,
+    pub available: f64,
+}
+
+/// The plan: an optimal point of the last stage, or the reason there is none.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub status: Status,
+    /// `(group, lambda)` in stage order: `all`, or the priority categories then `rest`.
+    pub lambdas: Vec<(String, f64)>,
+    pub stages: Vec<Stage>,
+    /// Per technique.
+    pub activity: Vec<f64>,
+    /// Per product.
+    pub imports: Vec<f64>,
+    pub exports: Vec<f64>,
+    /// Net supply for final use, `(O - A) y + m - e`, per product.
+    pub supply: Vec<f64>,
+    /// Total target per product.
+    pub target: Vec<f64>,
+    /// Duals of the balance rows in the last stage, in units of that stage's lambda per unit
+    /// of product (so the last group's target bundle is worth 1).
+    pub shadow_price: Vec<f64>,
+    pub resources: Vec<ResourceUse>,
+    /// Resources and technique capacities used to within 1e-7 (relative) of their limit.
+    pub binding: Vec<String>,
+    /// The largest certified relative duality gap over the stages.
+    pub gap: f64,
+    pub method: &'static str,
+    pub seconds: f64,
+    pub diagnosis: Option<Diagnosis>,
+}
+
+/// Relative tolerance for holding an earlier stage's lambda and for calling a limit binding.
+const HOLD_TOLERANCE: f64 = 1e-9;
+const BINDING_TOLERANCE: f64 = 1e-7;
+
+/// Computes the single-period plan of `economy` exactly (HiGHS), stage by stage.
+pub fn plan(economy: &Economy, settings: &PlanSettings) -> Plan {
+    let start = Instant::now();
+    let mut model = PlanLp::new(economy, 1);
+    let unobtainable = diagnosis::unobtainable_targets(economy, &model);
+    if !unobtainable.is_empty() {
+        let diagnosis = Diagnosis::unobtainable(economy, unobtainable);
+        return empty_plan(economy, &model, Status::Infeasible, Some(diagnosis), start);
+    }
+    if model.groups.len() == 1 {
+        // The one lambda is the objective (the stages below set this too).
+        model.lp.cost[model.groups[0].column] = 1.0;
+    }
+    if settings.method == Method::Auto
+        && closed_form::applies(economy, &model)
+        && let Some(closed) = closed_form::solve(economy, &model)
+        && closed.lambda >= model.floor
+    {
+        return closed_plan(economy, &model, closed, start);
+    }
+    let mut stages = Vec::new();
+    let mut last: Option<LpSolution> = None;
+    for g in 0..model.groups.len() {
+        let stage_start = Instant::now();
+        for (h, group) in model.groups.iter().enumerate() {
+            model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
+        }
+        let solution = highs_solver::solve(&model.lp, &settings.highs);
+        let group = &model.groups[g];
+        let lambda = if solution.status == Status::Optimal {
+            solution.x[group.column]
+        } else {
+            f64::NAN
+        };
+        stages.push(Stage {
+            group: group.name.clone(),
+            status: solution.status,
+            lambda,
+            gap: relative_gap(solution.objective, solution.dual_bound),
+            seconds: stage_start.elapsed().as_secs_f64(),
+        });
+        if solution.status != Status::Optimal {
+            let diagnosis = (solution.status == Status::Infeasible)
+                .then(|| diagnosis::shortfalls(economy, &model, &settings.highs));
+            let mut plan = empty_plan(economy, &model, solution.status, diagnosis, start);
+            plan.stages = stages;
+            return plan;
+        }
+        // Hold this group's optimum (less a relative hair, so rounding cannot make the next
+        // stage infeasible) while the next ones are maximised.
+        let column = group.column;
+        let held = lambda - HOLD_TOLERANCE * lambda.abs().max(1.0);
+        model.lp.col_lower[column] = held.max(model.floor.min(lambda));
+        last = Some(solution);
+    }
+    let Some(solution) = last else {
+        // No targets at all: nothing to plan for.
+        return empty_plan(economy, &model, Status::Optimal, None, start);
+    };
+    finish(economy, &model, &solution, stages, start)
+}
+
+/// The plan from the closed form, certified through the LP's weak duality like any other.
+fn closed_plan(
+    economy: &Economy,
+    model: &PlanLp,
+    closed: closed_form::ClosedForm,
+    start: Instant,
+) -> Plan {
+    let n = economy.products.len();
+    let group = &model.groups[0];
+    let mut x = closed.activity.clone();
+    x.resize(model.lp.num_cols(), 0.0);
+    x[group.column] = closed.lambda;
+    let mut row_dual = vec![0.0; model.lp.num_rows()];
+    for i in 0..n {
+        row_dual[i] = -closed.shadow_price[i];
+    }
+    if let Some((row, multiplier)) = closed.resource_row {
+        row_dual[row] = multiplier;
+    }
+    let dual_bound = model.lp.dual_bound(&row_dual);
+    let objective = closed.lambda;
+    let stage = Stage {
+        group: group.name.clone(),
+        status: Status::Optimal,
+        lambda: closed.lambda,
+        gap: relative_gap(objective, dual_bound),
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    let solution = LpSolution {
+        status: Status::Optimal,
+        x,
+        row_dual,
+        objective,
+        dual_bound,
+    };
+    let mut plan = finish(economy, model, &solution, vec![stage], start);
+    plan.method = "closed-form";
+    plan
+}
+
+/// Assembles the plan from the last stage's solution.
+fn finish(
+    economy: &Economy,
+    model: &PlanLp,
+    solution: &LpSolution,
+    stages: Vec<Stage>,
+    start: Instant,
+) -> Plan {
+    let n = economy.products.len();
+    let x = &solution.x;
+    let lp = &model.lp;
+    let activity = x[..model.technique_count].to_vec();
+    let pick = |columns: &[Option<usize>]| -> Vec<f64> {
+        columns
+            .iter()
+            .map(|c| c.map_or(0.0, |c| x[c].max(0.0)))
+            .collect()
+    };
+    let (imports, exports) = (pick(&model.import_column), pick(&model.export_column));
+    let rows = lp.row_activity(x);
+    let lambdas: Vec<(String, f64)> = stages.iter().map(|s| (s.group.clone(), s.lambda)).collect();
+    let mut supply: Vec<f64> = rows[..n].to_vec();
+    for group in &model.groups {
+        for &(i, q) in &group.targets {
+            supply[i as usize] += x[group.column] * q;
+        }
+    }
+    // The balance rows are `>= 0` in a maximisation: their multipliers are <= 0 in the
+    // convention of `dual_bound`; a shadow price is the value of one more unit, so flip.
+    let shadow_price: Vec<f64> = solution.row_dual[..n].iter().map(|y| -y).collect();
+    let mut resources = Vec::new();
+    let mut binding = Vec::new();
+    let note = |name: &str, used: f64, available: f64, binding: &mut Vec<String>| {
+        if available.is_finite() && used >= available - BINDING_TOLERANCE * available.abs().max(1.0)
+        {
+            binding.push(name.to_owned());
+        }
+    };
+    for &(r, row) in &model.resource_rows {
+        let name = &economy.manifest.resources[r].name;
+        let available = lp.row_upper[row];
+        note(name, rows[row], available, &mut binding);
+        resources.push(ResourceUse {
+            name: name.clone(),
+            used: rows[row],
+            available,
+        });
+    }
+    if let Some(row) = model.fx_row {
+        note(FOREIGN_EXCHANGE, rows[row], lp.row_upper[row], &mut binding);
+        resources.push(ResourceUse {
+            name: FOREIGN_EXCHANGE.to_owned(),
+            used: rows[row],
+            available: lp.row_upper[row],
+        });
+    }
+    for (k, &y) in activity.iter().enumerate() {
+        if let Some(cap) = economy.techniques.capacity[k] {
+            note(
+                &format!("capacity:{}", &economy.techniques.ids[k]),
+                y,
+                cap,
+                &mut binding,
+            );
+        }
+    }
+    let gap = stages.iter().map(|s| s.gap).fold(0.0, f64::max);
+    Plan {
+        status: Status::Optimal,
+        lambdas,
+        stages,
+        activity,
+        imports,
+        exports,
+        supply,
+        target: model.target.clone(),
+        shadow_price,
+        resources,
+        binding,
+        gap,
+        method: "highs",
+        seconds: start.elapsed().as_secs_f64(),
+        diagnosis: None,
+    }
+}
+
+/// A plan with no point: every quantity zero, the status and the diagnosis.
+fn empty_plan(
+    economy: &Economy,
+    model: &PlanLp,
+    status: Status,
+    diagnosis: Option<Diagnosis>,
+    start: Instant,
+) -> Plan {
+    let n = economy.products.len();
+    Plan {
+        status,
+        lambdas: model
+            .groups
+            .iter()
+            .map(|g| (g.name.clone(), f64::NAN))
+            .collect(),
+        stages: Vec::new(),
+        activity: vec![0.0; model.technique_count],
+        imports: vec![0.0; n],
+        exports: vec![0.0; n],
+        supply: vec![0.0; n],
+        target: model.target.clone(),
+        shadow_price: vec![0.0; n],
+        resources: Vec::new(),
+        binding: Vec::new(),
+        gap: f64::NAN,
+        method: "highs",
+        seconds: start.elapsed().as_secs_f64(),
+        diagnosis,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,227 @@
+//! A linear program in bounded form, solver-neutral: what the plan builders make and every
+//! solver (HiGHS, the first-order methods, an MPS file) takes.
+//!
+//! `maximise c'x  subject to  row_lower <= M x <= row_upper,  col_lower <= x <= col_upper`,
+//! with `M` stored by columns. Infinite bounds are `f64::INFINITY` / `f64::NEG_INFINITY`.
+
+/// A linear program to maximise (the plan problems all maximise fulfilment).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LinearProgram {
+    pub cost: Vec<f64>,
+    pub col_lower: Vec<f64>,
+    pub col_upper: Vec<f64>,
+    pub row_lower: Vec<f64>,
+    pub row_upper: Vec<f64>,
+    /// `M` by columns: column `j` has entries `col_start[j]..col_start[j + 1]`.
+    pub col_start: Vec<usize>,
+    pub row_index: Vec<u32>,
+    pub value: Vec<f64>,
+}
+
+impl LinearProgram {
+    /// An empty program with `rows` constraint rows (bounds to be set).
+    pub fn with_rows(rows: usize) -> Self {
+        LinearProgram {
+            row_lower: vec![f64::NEG_INFINITY; rows],
+            row_upper: vec![f64::INFINITY; rows],
+            col_start: vec![0],
+            ..Default::default()
+        }
+    }
+
+    pub fn num_cols(&self) -> usize {
+        self.cost.len()
+    }
+
+    pub fn num_rows(&self) -> usize {
+        self.row_lower.len()
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.value.len()
+    }
+
+    /// Appends a column; returns its index. Zero entries are dropped.
+    pub fn push_column(
+        &mut self,
+        cost: f64,
+        lower: f64,
+        upper: f64,
+        entries: impl IntoIterator<Item = (usize, f64)>,
+    ) -> usize {
+        for (row, value) in entries {
+            if value != 0.0 {
+                self.row_index.push(row as u32);
+                self.value.push(value);
+            }
+        }
+        self.col_start.push(self.value.len());
+        self.cost.push(cost);
+        self.col_lower.push(lower);
+        self.col_upper.push(upper);
+        self.cost.len() - 1
+    }
+
+    /// Column `j`'s rows and values.
+    pub fn column(&self, j: usize) -> (&[u32], &[f64]) {
+        let range = self.col_start[j]..self.col_start[j + 1];
+        (&self.row_index[range.clone()], &self.value[range])
+    }
+
+    /// `M x`.
+    pub fn row_activity(&self, x: &[f64]) -> Vec<f64> {
+        let mut out = vec![0.0; self.num_rows()];
+        for (j, &xj) in x.iter().enumerate() {
+            if xj != 0.0 {
+                let (rows, values) = self.column(j);
+                for (&i, &v) in rows.iter().zip(values) {
+                    out[i as usize] += v * xj;
+                }
+            }
+        }
+        out
+    }
+
+    /// `c'x`.
+    pub fn objective(&self, x: &[f64]) -> f64 {
+        self.cost.iter().zip(x).map(|(c, x)| c * x).sum()
+    }
+
+    /// The largest violation of a row or column bound by `x`, relative to `1 + |bound|`.
+    pub fn primal_infeasibility(&self, x: &[f64]) -> f64 {
+        let violation = |v: f64, lo: f64, hi: f64| -> f64 {
+            let below = if lo.is_finite() && v < lo {
+                (lo - v) / (1.0 + lo.abs())
+            } else {
+                0.0
+            };
+            let above = if hi.is_finite() && v > hi {
+                (v - hi) / (1.0 + hi.abs())
+            } else {
+                0.0
+            };
+            below.max(above)
+        };
+        let rows = self.row_activity(x);
+        let row_worst = rows
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| violation(v, self.row_lower[i], self.row_upper[i]))
+            .fold(0.0, f64::max);
+        let col_worst = x
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| violation(v, self.col_lower[j], self.col_upper[j]))
+            .fold(0.0, f64::max);
+        row_worst.max(col_worst)
+    }
+
+    /// An upper bound on the optimum from any row multipliers `y`, by weak duality: for every
+    /// feasible `x`, `c'x = y'Mx + (c - M'y)'x <= sum_i max(y_i L_i, y_i U_i) + sum_j max(d_j l_j,
+    /// d_j u_j)` with `d = c - M'y`. Multipliers whose sign would need an infinite row bound are
+    /// taken as zero (that keeps the bound valid and finite where possible). Returns infinity
+    /// when a reduced cost needs an infinite column bound. Reduced costs within rounding of
+    /// zero (1e-12 of the size of their terms) count as zero.
+    pub fn dual_bound(&self, y: &[f64]) -> f64 {
+        let y: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &yi)| {
+                if (yi > 0.0 && !self.row_upper[i].is_finite())
+                    || (yi < 0.0 && !self.row_lower[i].is_finite())
+                    || !yi.is_finite()
+                {
+                    0.0
+                } else {
+                    yi
+                }
+            })
+            .collect();
+        let mut bound = 0.0;
+        for (i, &yi) in y.iter().enumerate() {
+            if yi > 0.0 {
+                bound += yi * self.row_upper[i];
+            } else if yi < 0.0 {
+                bound += yi * self.row_lower[i];
+            }
+        }
+        for j in 0..self.num_cols() {
+            let (rows, values) = self.column(j);
+            let (mut dot, mut scale) = (0.0, self.cost[j].abs());
+            for (&i, &v) in rows.iter().zip(values) {
+                dot += y[i as usize] * v;
+                scale += (y[i as usize] * v).abs();
+            }
+            let mut d = self.cost[j] - dot;
+            // A reduced cost within rounding of zero is zero: otherwise a dual point that is
+            // exact in real arithmetic would certify nothing on a column without a bound.
+            if d.abs() <= REDUCED_COST_ROUNDING * scale {
+                d = 0.0;
+            }
+            if d > 0.0 {
+                if !self.col_upper[j].is_finite() {
+                    return f64::INFINITY;
+                }
+                bound += d * self.col_upper[j];
+            } else if d < 0.0 {
+                if !self.col_lower[j].is_finite() {
+                    return f64::INFINITY;
+                }
+                bound += d * self.col_lower[j];
+            }
+        }
+        bound
+    }
+}
+
+/// Reduced costs at most this share of the size of their terms count as zero in
+/// [`LinearProgram::dual_bound`]: the rounding of a sum of a few dozen products.
+const REDUCED_COST_ROUNDING: f64 = 1e-12;
+
+/// The relative gap between a primal value and an upper bound, `(upper - primal) / max(1, |upper|)`,
+/// never negative (rounding can put the two a hair the wrong way round).
+pub fn relative_gap(primal: f64, upper: f64) -> f64 {
+    if !upper.is_finite() || !primal.is_finite() {
+        return f64::INFINITY;
+    }
+    ((upper - primal) / upper.abs().max(1.0)).max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// max x + 2y + z; 3x + y <= 6; y + 2z <= 7; x, y, z >= 0: optimum 12.5 at (0, 6, 0.5), with
+    /// row duals (1.5, 0.5).
+    fn example() -> LinearProgram {
+        let mut lp = LinearProgram::with_rows(2);
+        lp.row_upper = vec![6.0, 7.0];
+        lp.push_column(1.0, 0.0, f64::INFINITY, [(0, 3.0)]);
+        lp.push_column(2.0, 0.0, f64::INFINITY, [(0, 1.0), (1, 1.0)]);
+        lp.push_column(1.0, 0.0, f64::INFINITY, [(1, 2.0)]);
+        lp
+    }
+
+    #[test]
+    fn weak_duality_bounds_the_optimum_and_is_tight_at_the_dual_optimum() {
+        let lp = example();
+        let x = [0.0, 6.0, 0.5];
+        assert_eq!(lp.primal_infeasibility(&x), 0.0);
+        assert_eq!(lp.objective(&x), 12.5);
+        // The dual optimum: y = (1.5, 0.5): reduced costs (1 - 4.5, 2 - 2, 1 - 1) <= 0.
+        assert!((lp.dual_bound(&[1.5, 0.5]) - 12.5).abs() < 1e-12);
+        // Any other nonnegative multipliers give a larger bound, or none.
+        assert!(lp.dual_bound(&[2.0, 1.0]) >= 12.5);
+        assert_eq!(lp.dual_bound(&[0.0, 0.0]), f64::INFINITY);
+        // A negative multiplier on a row without a lower bound is dropped, not trusted.
+        assert!(lp.dual_bound(&[1.5, -3.0]) >= 12.5);
+        assert!(relative_gap(12.5, lp.dual_bound(&[1.5, 0.5])) < 1e-15);
+    }
+
+    #[test]
+    fn infeasibility_is_relative_to_the_bound() {
+        let lp = example();
+        assert!((lp.primal_infeasibility(&[2.0, 1.0, 0.0]) - 1.0 / 7.0).abs() < 1e-12);
+        assert!((lp.primal_infeasibility(&[-1.0, 0.0, 0.0]) - 1.0).abs() < 1e-12);
+    }
+}

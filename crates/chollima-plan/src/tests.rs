@@ -1,0 +1,267 @@
+//! Plans with answers known in closed form, solved by every method.
+
+use chollima_model::{
+    Economy, Manifest, Products, Resource, ResourceAmount, SparseColumns, Techniques,
+};
+
+use crate::{Method, PlanSettings, Status, plan};
+
+/// `(id, product, output, capacity, resource use, inputs)`.
+type TechniqueRow = (String, u32, f64, Option<f64>, Vec<f64>, Vec<(u32, f64)>);
+
+/// An economy from products, resources `(name, amount)`, techniques `(id, product, output,
+/// capacity, resource use, inputs)` and targets `(product, category, quantity)`.
+struct Builder {
+    manifest: Manifest,
+    products: Products,
+    techniques: Vec<TechniqueRow>,
+    targets: Vec<(u32, String, f64)>,
+}
+
+impl Builder {
+    fn new(products: &[&str], resources: &[(&str, f64)]) -> Self {
+        let mut manifest = Manifest::named("test");
+        for (name, amount) in resources {
+            manifest.resources.push(Resource {
+                name: (*name).into(),
+                amount: ResourceAmount::Constant(*amount),
+            });
+        }
+        let mut p = Products::default();
+        for id in products {
+            p.push_id(*id);
+        }
+        Builder {
+            manifest,
+            products: p,
+            techniques: Vec::new(),
+            targets: Vec::new(),
+        }
+    }
+
+    fn technique(mut self, id: &str, product: u32, uses: &[f64], inputs: &[(u32, f64)]) -> Self {
+        self.techniques.push((
+            id.into(),
+            product,
+            1.0,
+            None,
+            uses.to_vec(),
+            inputs.to_vec(),
+        ));
+        self
+    }
+
+    fn capacity(mut self, capacity: f64) -> Self {
+        self.techniques.last_mut().unwrap().3 = Some(capacity);
+        self
+    }
+
+    fn target(mut self, product: u32, category: &str, quantity: f64) -> Self {
+        self.targets.push((product, category.into(), quantity));
+        self
+    }
+
+    fn build(self) -> Economy {
+        let n = self.products.len();
+        let mut techniques = Techniques::new(self.manifest.resources.len());
+        let mut columns = Vec::new();
+        for (id, product, output, capacity, uses, inputs) in self.techniques {
+            let k = techniques.push(id, product) as usize;
+            techniques.output[k] = output;
+            techniques.capacity[k] = capacity;
+            for (r, u) in uses.into_iter().enumerate() {
+                techniques.resource_use[r][k] = u;
+            }
+            columns.push(inputs);
+        }
+        let inputs = SparseColumns::from_columns(n, columns);
+        let mut economy = Economy::new(self.manifest, self.products, techniques, inputs);
+        for (p, c, q) in self.targets {
+            economy.push_target(p, &c, q, None);
+        }
+        economy
+    }
+}
+
+fn both_methods(economy: &Economy) -> [crate::Plan; 2] {
+    [Method::Auto, Method::Highs].map(|method| {
+        plan(
+            economy,
+            &PlanSettings {
+                method,
+                ..Default::default()
+            },
+        )
+    })
+}
+
+/// A = [[0.1, 0.2], [0.3, 0.4]] (columns: what one unit uses), labour [1, 2], 100 hours,
+/// targets [10, 5]: x* = (I - A)^-1 t = [7, 7.5] / 0.48, l x* = 22 / 0.48, lambda* = 48 / 22.
+fn leontief_economy(capacity: Option<f64>) -> Economy {
+    let mut b = Builder::new(&["a", "b"], &[("labour", 100.0)]).technique(
+        "ta",
+        0,
+        &[1.0],
+        &[(0, 0.1), (1, 0.3)],
+    );
+    if let Some(c) = capacity {
+        b = b.capacity(c);
+    }
+    b.technique("tb", 1, &[2.0], &[(0, 0.2), (1, 0.4)])
+        .target(0, "food", 10.0)
+        .target(1, "clothing", 5.0)
+        .build()
+}
+
+#[test]
+fn the_plan_ray_equals_its_closed_form_by_every_method() {
+    let economy = leontief_economy(None);
+    let [closed, highs] = both_methods(&economy);
+    assert_eq!(closed.method, "closed-form");
+    assert_eq!(highs.method, "highs");
+    for p in [&closed, &highs] {
+        assert_eq!(p.status, Status::Optimal);
+        assert_eq!(p.lambdas[0].0, "all");
+        assert!(
+            (p.lambdas[0].1 - 48.0 / 22.0).abs() < 1e-9,
+            "{:?}",
+            p.lambdas
+        );
+        assert!(p.gap < 1e-9, "gap {}", p.gap);
+        assert_eq!(p.binding, vec!["labour".to_string()]);
+        // Shadow prices value the target bundle at 1 (the normalisation of the dual).
+        let bundle: f64 = p
+            .shadow_price
+            .iter()
+            .zip(&p.target)
+            .map(|(a, b)| a * b)
+            .sum();
+        assert!((bundle - 1.0).abs() < 1e-9, "{bundle}");
+        // Fulfilment: supply = lambda * target for both products.
+        for i in 0..2 {
+            assert!((p.supply[i] - p.lambdas[0].1 * p.target[i]).abs() < 1e-7);
+        }
+    }
+    for i in 0..2 {
+        assert!((closed.shadow_price[i] - highs.shadow_price[i]).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn a_capacity_binds_before_labour() {
+    // Capacity 20 on ta: lambda = 20 / (7 / 0.48) = 9.6 / 7.
+    let economy = leontief_economy(Some(20.0));
+    for p in both_methods(&economy) {
+        assert!((p.lambdas[0].1 - 9.6 / 7.0).abs() < 1e-9, "{:?}", p.lambdas);
+        assert_eq!(p.binding, vec!["capacity:ta".to_string()]);
+        assert!(p.gap < 1e-9);
+    }
+}
+
+#[test]
+fn priorities_are_met_in_order_up_to_their_targets() {
+    // 10 hours; bread 2 h (target 3), cloth 1 h (target 5), a house 1 h (target 1, not listed).
+    let mut economy = Builder::new(&["bread", "cloth", "house"], &[("labour", 10.0)])
+        .technique("bake", 0, &[2.0], &[])
+        .technique("weave", 1, &[1.0], &[])
+        .technique("build", 2, &[1.0], &[])
+        .target(0, "food", 3.0)
+        .target(1, "clothing", 5.0)
+        .target(2, "housing", 1.0)
+        .build();
+    economy.manifest.plan = Some(chollima_model::PlanSettings {
+        years: 1,
+        priorities: vec!["food".into(), "clothing".into()],
+        floor: 0.0,
+    });
+    let p = plan(&economy, &PlanSettings::default());
+    assert_eq!(p.status, Status::Optimal);
+    let names: Vec<&str> = p.lambdas.iter().map(|(g, _)| g.as_str()).collect();
+    assert_eq!(names, ["food", "clothing", "rest"]);
+    let values: Vec<f64> = p.lambdas.iter().map(|(_, l)| *l).collect();
+    for (got, want) in values.iter().zip([1.0, 0.8, 0.0]) {
+        assert!((got - want).abs() < 1e-7, "{values:?}");
+    }
+}
+
+#[test]
+fn the_cheaper_technique_is_chosen_until_its_land_runs_out() {
+    // Bread by 2 h of labour, or by 1 h and 1 ha of land; 10 h and 3 ha: 3 + 3.5 = 6.5 loaves.
+    let economy = Builder::new(&["bread"], &[("labour", 10.0), ("land", 3.0)])
+        .technique("by-hand", 0, &[2.0, 0.0], &[])
+        .technique("on-land", 0, &[1.0, 1.0], &[])
+        .target(0, "food", 1.0)
+        .build();
+    let p = plan(&economy, &PlanSettings::default());
+    assert_eq!(p.method, "highs");
+    assert!((p.lambdas[0].1 - 6.5).abs() < 1e-9, "{:?}", p.lambdas);
+    assert!((p.activity[0] - 3.5).abs() < 1e-9 && (p.activity[1] - 3.0).abs() < 1e-9);
+    assert_eq!(p.binding, vec!["labour".to_string(), "land".to_string()]);
+}
+
+#[test]
+fn exports_pay_for_imports() {
+    // Tea only by import at 2 a unit; bread (1 h) exports at 1; no foreign exchange of its own.
+    // A bundle of 1 bread + 1 tea costs 1 h + 2 h of exported bread: lambda = 10 / 3.
+    let mut economy = Builder::new(&["bread", "tea"], &[("labour", 10.0)])
+        .technique("bake", 0, &[1.0], &[])
+        .target(0, "food", 1.0)
+        .target(1, "food", 1.0)
+        .build();
+    economy.products.import_price = Some(vec![None, Some(2.0)]);
+    economy.products.export_price = Some(vec![Some(1.0), None]);
+    let p = plan(&economy, &PlanSettings::default());
+    assert!(
+        (p.lambdas[0].1 - 10.0 / 3.0).abs() < 1e-9,
+        "{:?}",
+        p.lambdas
+    );
+    assert!((p.imports[1] - 10.0 / 3.0).abs() < 1e-9);
+    assert!((p.exports[0] - 20.0 / 3.0).abs() < 1e-9);
+    assert!(p.binding.contains(&"foreign_exchange".to_string()));
+}
+
+#[test]
+fn an_unreachable_floor_is_diagnosed_with_the_short_resource() {
+    // lambda* = 48 / 22 < 3: at lambda = 3, labour needs 3 * 22 / 0.48 = 137.5 of 100 hours.
+    let mut economy = leontief_economy(None);
+    economy.manifest.plan = Some(chollima_model::PlanSettings {
+        years: 1,
+        priorities: Vec::new(),
+        floor: 3.0,
+    });
+    for p in both_methods(&economy) {
+        assert_eq!(p.status, Status::Infeasible);
+        let d = p.diagnosis.expect("a diagnosis");
+        assert_eq!(d.shortages.len(), 1, "{d:?}");
+        assert_eq!(d.shortages[0].what, "labour");
+        assert!((d.shortages[0].short_by - 37.5).abs() < 1e-6, "{d:?}");
+        assert!(d.summary.contains("labour short by 37.5"), "{}", d.summary);
+        assert_eq!(d.pressing_targets.len(), 2);
+    }
+}
+
+#[test]
+fn a_target_nobody_makes_or_imports_is_named() {
+    let economy = Builder::new(&["bread", "salt"], &[("labour", 10.0)])
+        .technique("bake", 0, &[1.0], &[])
+        .target(0, "food", 1.0)
+        .target(1, "food", 1.0)
+        .build();
+    let p = plan(&economy, &PlanSettings::default());
+    assert_eq!(p.status, Status::Infeasible);
+    let d = p.diagnosis.unwrap();
+    assert_eq!(d.unobtainable, vec!["salt".to_string()]);
+    assert!(d.summary.contains("import_price"), "{}", d.summary);
+}
+
+#[test]
+fn nothing_scarce_means_an_unbounded_plan() {
+    let economy = Builder::new(&["air"], &[])
+        .technique("breathe", 0, &[], &[])
+        .target(0, "food", 1.0)
+        .build();
+    for p in both_methods(&economy) {
+        assert_eq!(p.status, Status::Unbounded);
+    }
+}
