@@ -28,6 +28,36 @@ pub enum Command {
     Import(ImportArgs),
     /// Write a synthetic economy with realistic structure.
     Generate(GenerateArgs),
+    /// The optimal plan: the plan ray with priorities, techniques, resources, trade (exit 3
+    /// when there is no optimal plan: infeasible, unbounded or stopped).
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The package folder.
+    pub package: PathBuf,
+    /// Folder for summary.json, techniques.csv and products.csv.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// How to solve.
+    #[arg(long, value_enum, default_value_t = PlanMethodArg::Auto)]
+    pub method: PlanMethodArg,
+    /// Also write the LP as a free-format MPS file (the first group's lambda as objective).
+    #[arg(long, value_name = "FILE")]
+    pub export_mps: Option<PathBuf>,
+    /// Stop each solver stage after this many seconds (status `time_limit`).
+    #[arg(long, value_name = "SECONDS")]
+    pub time_limit: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PlanMethodArg {
+    /// The closed form where it applies (one technique per product, no trade, no
+    /// priorities), otherwise HiGHS.
+    Auto,
+    /// The exact LP through HiGHS.
+    Highs,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use chollima_engine::{AnalysisSettings, AnalyzeOptions, GenerateConfig, Method, Severity};
 
-use crate::args::{AnalyzeArgs, Cli, Command, GenerateArgs, MethodArg};
+use crate::args::{AnalyzeArgs, Cli, Command, GenerateArgs, MethodArg, PlanArgs, PlanMethodArg};
 use crate::progress::Spinner;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -16,6 +16,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Analyze(args) => analyze(args, quiet),
         Command::Import(args) => crate::import::run(args, quiet),
         Command::Generate(args) => generate(args, quiet),
+        Command::Plan(args) => plan(args, quiet),
     }
 }
 
@@ -110,4 +111,80 @@ fn generate(args: GenerateArgs, quiet: bool) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit code of a plan that ran but found no optimal plan (infeasible, unbounded, stopped).
+const NO_OPTIMAL_PLAN: u8 = 3;
+
+fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
+    let mut settings = chollima_engine::PlanSettings {
+        method: match args.method {
+            PlanMethodArg::Auto => chollima_engine::PlanMethod::Auto,
+            PlanMethodArg::Highs => chollima_engine::PlanMethod::Highs,
+        },
+        ..Default::default()
+    };
+    if let Some(limit) = args.time_limit {
+        if !(limit > 0.0) {
+            anyhow::bail!(chollima_engine::EngineError::Refused {
+                message: format!("--time-limit {limit} is not a positive number of seconds"),
+                hint: "leave it out to let the solver run to the end".into(),
+            });
+        }
+        settings.highs.time_limit_seconds = limit;
+    }
+    let options = chollima_engine::PlanOptions {
+        settings,
+        export_mps: args.export_mps,
+    };
+    let spinner = Spinner::new(quiet);
+    let report = chollima_engine::plan(&args.package, &args.out, &options, &spinner)?;
+    let plan = &report.plan;
+    if !quiet {
+        for d in report.diagnostics.iter() {
+            eprintln!("{d}");
+        }
+        let lambdas: Vec<String> = plan
+            .lambdas
+            .iter()
+            .map(|(g, l)| format!("{g} {l:.6}"))
+            .collect();
+        eprintln!(
+            "plan {} by {} in {:.3} s: lambda {} (gap {:.1e}); binding: {}; wrote {}",
+            plan.status.name(),
+            plan.method,
+            plan.seconds,
+            lambdas.join(", "),
+            plan.gap,
+            binding_list(&plan.binding),
+            args.out.display()
+        );
+    }
+    if plan.status == chollima_engine::PlanStatus::Optimal {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The reason goes to stderr even with --quiet: it is the answer.
+    match &plan.diagnosis {
+        Some(d) => eprintln!("error: the plan is {}: {}", plan.status.name(), d.summary),
+        None if plan.status == chollima_engine::PlanStatus::Unbounded => eprintln!(
+            "error: the plan is unbounded: nothing limits lambda (no resource or capacity \
+             binds the techniques the targets need); declare the scarce resources in \
+             economy.toml and their use in techniques.csv"
+        ),
+        None => eprintln!(
+            "error: no optimal plan: the solver ended with status {}",
+            plan.status.name()
+        ),
+    }
+    Ok(ExitCode::from(NO_OPTIMAL_PLAN))
+}
+
+/// The first few binding limits, and how many more (summary.json lists them all).
+fn binding_list(binding: &[String]) -> String {
+    const SHOWN: usize = 5;
+    match binding.len() {
+        0 => "nothing".to_owned(),
+        n if n <= SHOWN => binding.join(", "),
+        n => format!("{} and {} more", binding[..SHOWN].join(", "), n - SHOWN),
+    }
 }

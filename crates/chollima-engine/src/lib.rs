@@ -7,7 +7,8 @@
 //! - [`validate`]: every problem in a package;
 //! - [`analyze`]: input-output analysis of a package into an output folder;
 //! - [`import`]: a published table into a package;
-//! - [`generate`]: a synthetic economy into a package.
+//! - [`generate`]: a synthetic economy into a package;
+//! - [`plan()`]: the optimal plan of a package into an output folder.
 
 mod analyze;
 mod error;
@@ -15,6 +16,7 @@ mod generate;
 mod import;
 mod observer;
 mod output;
+mod plan;
 
 use std::path::Path;
 
@@ -24,10 +26,12 @@ pub use chollima_generate::GenerateConfig;
 pub use chollima_import::{Assumption, SeaVariable};
 pub use chollima_linalg::Method;
 pub use chollima_model::{Diagnostic, Diagnostics, Economy, Severity};
+pub use chollima_plan::{Method as PlanMethod, PlanSettings, Status as PlanStatus};
 pub use error::EngineError;
 pub use generate::{GenerateReport, generate};
 pub use import::{ImportFormat, ImportOptions, ImportReport, import};
 pub use observer::{Observer, Silent};
+pub use plan::{PlanOptions, PlanReport, plan};
 
 /// Every problem in the package in folder `dir`, errors first.
 pub fn validate(dir: &Path) -> Diagnostics {

@@ -118,3 +118,38 @@ pub fn solve(economy: &Economy, model: &PlanLp) -> Option<ClosedForm> {
         resource_row,
     })
 }
+
+/// Labour embodied per unit of each product under the plan's technology: for every product the
+/// technique with the largest activity (the first one when none runs), `v = l (I - A')^-1`.
+/// `None` without a labour resource, or when that technology is not productive.
+pub fn labour_values(economy: &Economy, activity: &[f64]) -> Option<Vec<f64>> {
+    let r = economy.manifest.resource_index(chollima_model::LABOUR)?;
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    let mut chosen: Vec<Option<usize>> = vec![None; n];
+    for (k, &p) in techniques.product.iter().enumerate() {
+        let slot = &mut chosen[p as usize];
+        if slot.is_none_or(|c| activity[k] > activity[c]) && techniques.output[k] > 0.0 {
+            *slot = Some(k);
+        }
+    }
+    let mut col_start = vec![0];
+    let (mut rows, mut values) = (Vec::new(), Vec::new());
+    let mut labour = vec![0.0; n];
+    for j in 0..n {
+        if let Some(k) = chosen[j] {
+            let (inputs, coefficients) = economy.inputs.column(k);
+            for (&i, &a) in inputs.iter().zip(coefficients) {
+                rows.push(i);
+                values.push(a / techniques.output[k]);
+            }
+            labour[j] = techniques.resource_use[r][k] / techniques.output[k];
+        }
+        col_start.push(rows.len());
+    }
+    let leontief =
+        Leontief::from_columns(n, col_start, rows, values, LeontiefSettings::default()).ok()?;
+    let solution = leontief.solve(&[&labour], true).ok()?;
+    let v = solution.columns.into_iter().next()?;
+    v.iter().all(|x| x.is_finite() && *x >= -1e-9).then_some(v)
+}

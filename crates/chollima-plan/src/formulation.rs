@@ -173,11 +173,7 @@ type GroupTargets = (String, Vec<(u32, f64)>, bool);
 
 /// The target groups of `year`: without priorities one uncapped group `all`; with them one
 /// capped group per listed category that has targets, then `rest` (uncapped) for the others.
-fn target_groups(
-    economy: &Economy,
-    year: u32,
-    priorities: &[String],
-) -> Vec<GroupTargets> {
+fn target_groups(economy: &Economy, year: u32, priorities: &[String]) -> Vec<GroupTargets> {
     let categories = economy.categories.len();
     let mut per_category: Vec<Vec<(u32, f64)>> = vec![Vec::new(); categories];
     for t in &economy.targets {

@@ -37,6 +37,7 @@ use std::time::Instant;
 
 use chollima_model::Economy;
 
+pub use closed_form::labour_values;
 pub use diagnosis::Diagnosis;
 pub use formulation::{FOREIGN_EXCHANGE, Group, PlanLp};
 pub use highs_solver::{HighsSettings, LpSolution, Status, solve as solve_with_highs};
@@ -243,7 +244,8 @@ fn finish(
     }
     // The balance rows are `>= 0` in a maximisation: their multipliers are <= 0 in the
     // convention of `dual_bound`; a shadow price is the value of one more unit, so flip.
-    let shadow_price: Vec<f64> = solution.row_dual[..n].iter().map(|y| -y).collect();
+    // (`+ 0.0` turns -0 into 0 for the files.)
+    let shadow_price: Vec<f64> = solution.row_dual[..n].iter().map(|y| -y + 0.0).collect();
     let mut resources = Vec::new();
     let mut binding = Vec::new();
     let note = |name: &str, used: f64, available: f64, binding: &mut Vec<String>| {

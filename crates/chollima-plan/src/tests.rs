@@ -265,3 +265,15 @@ fn nothing_scarce_means_an_unbounded_plan() {
         assert_eq!(p.status, Status::Unbounded);
     }
 }
+
+#[test]
+fn labour_values_follow_the_technique_in_use() {
+    // The Leontief economy: v = l (I - A)^-1 = [1, 2] [[0.6, 0.2], [0.3, 0.9]] / 0.48.
+    let economy = leontief_economy(None);
+    let p = plan(&economy, &PlanSettings::default());
+    let v = crate::labour_values(&economy, &p.activity).unwrap();
+    assert!(
+        (v[0] - 1.2 / 0.48).abs() < 1e-9 && (v[1] - 2.0 / 0.48).abs() < 1e-9,
+        "{v:?}"
+    );
+}
