@@ -125,7 +125,7 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
         ..Default::default()
     };
     if let Some(limit) = args.time_limit {
-        if !(limit > 0.0) {
+        if limit.is_nan() || limit <= 0.0 {
             anyhow::bail!(chollima_engine::EngineError::Refused {
                 message: format!("--time-limit {limit} is not a positive number of seconds"),
                 hint: "leave it out to let the solver run to the end".into(),
