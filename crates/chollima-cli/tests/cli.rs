@@ -448,3 +448,130 @@ fn shipped_examples_equal_a_fresh_import() {
         }
     }
 }
+
+fn summary(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn the_plan_of_two_goods_is_the_closed_form_ray() {
+    // leontief-2x2: x* = (I - A)^-1 t = (2.2, 2.7) / 0.48, labour l x* with l = (0.5, 0.25).
+    let x = [2.2 / 0.48, 2.7 / 0.48];
+    let lambda = 100.0 / (0.5 * x[0] + 0.25 * x[1]);
+    let dir = tempfile::tempdir().unwrap();
+    for method in ["auto", "highs"] {
+        let out = dir.path().join(method);
+        let mps = dir.path().join(format!("{method}.mps"));
+        let package = fixture("leontief-2x2");
+        ok(chollima(&[
+            "plan",
+            package.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--method",
+            method,
+            "--export-mps",
+            mps.to_str().unwrap(),
+        ]));
+        let s = summary(&out);
+        assert_eq!(s["status"], "optimal");
+        let got = s["lambda"]["all"].as_f64().unwrap();
+        assert!(
+            (got - lambda).abs() < 1e-9 * lambda,
+            "{method}: {got} vs {lambda}"
+        );
+        assert!(s["gap"].as_f64().unwrap() < 1e-9);
+        assert_eq!(s["binding"], serde_json::json!(["labour"]));
+        assert_eq!(
+            s["method"],
+            if method == "auto" {
+                "closed-form"
+            } else {
+                "highs"
+            }
+        );
+        let (header, rows) = read_csv(&out.join("products.csv"));
+        assert_eq!(
+            header,
+            [
+                "product",
+                "supply",
+                "target",
+                "fulfilment",
+                "imports",
+                "exports",
+                "shadow_price",
+                "labour_value"
+            ]
+        );
+        for row in &rows {
+            let fulfilment: f64 = row[3].parse().unwrap();
+            assert!((fulfilment - lambda).abs() < 1e-8, "{row:?}");
+        }
+        // The mill makes 2 per unit of activity.
+        let (_, techniques) = read_csv(&out.join("techniques.csv"));
+        let mill = techniques.iter().find(|r| r[0] == "mill").unwrap();
+        let activity: f64 = mill[2].parse().unwrap();
+        assert!((activity - lambda * x[1] / 2.0).abs() < 1e-8 * activity);
+        let text = std::fs::read_to_string(&mps).unwrap();
+        assert!(
+            text.contains("OBJSENSE") && text.contains(" L r:labour"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn an_infeasible_plan_exits_3_with_what_is_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("pkg");
+    std::fs::create_dir(&package).unwrap();
+    for entry in std::fs::read_dir(fixture("leontief-2x2")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, package.join(path.file_name().unwrap())).unwrap();
+    }
+    let toml = package.join("economy.toml");
+    let text = std::fs::read_to_string(&toml).unwrap() + "\n[plan]\nfloor = 30\n";
+    std::fs::write(&toml, text).unwrap();
+    let out = dir.path().join("out");
+    let run = chollima(&[
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    // At lambda = 30 labour needs 30 * 3.6979... = 110.94 of 100 hours.
+    let needed = 30.0 * (0.5 * 2.2 / 0.48 + 0.25 * 2.7 / 0.48) - 100.0;
+    let s = summary(&out);
+    assert_eq!(s["status"], "infeasible");
+    let shortage = &s["diagnosis"]["shortages"][0];
+    assert_eq!(shortage["what"], "labour");
+    assert!((shortage["short_by"].as_f64().unwrap() - needed).abs() < 1e-6);
+    assert!(stderr(&run).contains("labour short by"), "{}", stderr(&run));
+}
+
+#[test]
+fn the_kantorovich_fixture_plans_in_priority_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let package = root().join("crates/chollima-package/tests/fixtures/kantorovich");
+    ok(chollima(&[
+        "-q",
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let s = summary(&out);
+    let groups: Vec<&String> = s["lambda"].as_object().unwrap().keys().collect();
+    assert_eq!(groups, ["clothing", "food", "rest"]); // JSON objects list keys sorted
+    for (group, value) in s["lambda"].as_object().unwrap() {
+        let value = value.as_f64().unwrap();
+        assert!(value >= 0.0, "{group} {value}");
+        if group != "rest" {
+            assert!(value <= 1.0 + 1e-9, "{group} {value}");
+        }
+    }
+    assert!(s["gap"].as_f64().unwrap() < 1e-6, "{s}");
+}

@@ -120,8 +120,9 @@ impl LinearProgram {
     /// feasible `x`, `c'x = y'Mx + (c - M'y)'x <= sum_i max(y_i L_i, y_i U_i) + sum_j max(d_j l_j,
     /// d_j u_j)` with `d = c - M'y`. Multipliers whose sign would need an infinite row bound are
     /// taken as zero (that keeps the bound valid and finite where possible). Returns infinity
-    /// when a reduced cost needs an infinite column bound. Reduced costs within rounding of
-    /// zero (1e-12 of the size of their terms) count as zero.
+    /// when a reduced cost needs an infinite column bound. Reduced costs within the solvers'
+    /// dual feasibility tolerance (1e-7 of the size of their terms, at least 1) count as zero:
+    /// the bound is certified up to that tolerance, as solvers certify their own gaps.
     pub fn dual_bound(&self, y: &[f64]) -> f64 {
         let y: Vec<f64> = y
             .iter()
@@ -153,9 +154,9 @@ impl LinearProgram {
                 scale += (y[i as usize] * v).abs();
             }
             let mut d = self.cost[j] - dot;
-            // A reduced cost within rounding of zero is zero: otherwise a dual point that is
-            // exact in real arithmetic would certify nothing on a column without a bound.
-            if d.abs() <= REDUCED_COST_ROUNDING * scale {
+            // A reduced cost within tolerance of zero is zero: otherwise a dual point that is
+            // feasible up to rounding would certify nothing on a column without a bound.
+            if d.abs() <= REDUCED_COST_ROUNDING * scale.max(1.0) {
                 d = 0.0;
             }
             if d > 0.0 {
@@ -174,9 +175,10 @@ impl LinearProgram {
     }
 }
 
-/// Reduced costs at most this share of the size of their terms count as zero in
-/// [`LinearProgram::dual_bound`]: the rounding of a sum of a few dozen products.
-const REDUCED_COST_ROUNDING: f64 = 1e-12;
+/// Reduced costs at most this share of the size of their terms (at least 1) count as zero in
+/// [`LinearProgram::dual_bound`]: the dual feasibility tolerance of HiGHS (1e-7), so a dual point
+/// that a solver calls feasible certifies its objective.
+const REDUCED_COST_ROUNDING: f64 = 1e-7;
 
 /// The relative gap between a primal value and an upper bound, `(upper - primal) / max(1, |upper|)`,
 /// never negative (rounding can put the two a hair the wrong way round).
