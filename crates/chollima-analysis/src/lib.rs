@@ -37,7 +37,7 @@ use chollima_model::{Economy, LABOUR};
 
 mod matrix;
 
-pub use matrix::{LeontiefMatrix, leontief_matrix};
+pub use matrix::{LeontiefMatrix, leontief_matrix, technology_matrix};
 
 /// Settings of [`analyze`].
 #[derive(Debug, Clone, Copy)]

@@ -22,13 +22,13 @@ pub struct LeontiefMatrix {
 pub fn leontief_matrix(economy: &Economy) -> Result<LeontiefMatrix, AnalysisError> {
     let n = economy.products.len();
     let techniques = &economy.techniques;
-    let mut maker = vec![u32::MAX; n];
+    let mut maker: Vec<Option<usize>> = vec![None; n];
     let mut several = 0usize;
     let mut first = None;
     for (k, &p) in techniques.product.iter().enumerate() {
         let slot = &mut maker[p as usize];
-        if *slot == u32::MAX {
-            *slot = k as u32;
+        if slot.is_none() {
+            *slot = Some(k);
         } else {
             several += 1;
             first.get_or_insert(p);
@@ -40,6 +40,15 @@ pub fn leontief_matrix(economy: &Economy) -> Result<LeontiefMatrix, AnalysisErro
             first: economy.products.ids[p as usize].to_owned(),
         });
     }
+    Ok(technology_matrix(economy, &maker))
+}
+
+/// `A` for a choice of technique per product: column `j` is the input column of technique
+/// `chosen[j]` divided by its output, a zero column where `chosen[j]` is `None`. Plans with
+/// several techniques per product value their output with the technology they chose.
+pub fn technology_matrix(economy: &Economy, chosen: &[Option<usize>]) -> LeontiefMatrix {
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
     let labour_index = economy.manifest.resource_index(LABOUR);
     let mut col_start = Vec::with_capacity(n + 1);
     let nnz = economy.inputs.nnz();
@@ -48,11 +57,8 @@ pub fn leontief_matrix(economy: &Economy) -> Result<LeontiefMatrix, AnalysisErro
     let mut labour = labour_index.map(|_| vec![0.0; n]);
     let mut unmade_products = 0;
     col_start.push(0);
-    for (j, &k) in maker.iter().enumerate() {
-        if k == u32::MAX {
-            unmade_products += 1;
-        } else {
-            let k = k as usize;
+    for (j, &k) in chosen.iter().enumerate() {
+        if let Some(k) = k {
             let output = techniques.output[k];
             let (rows, values) = economy.inputs.column(k);
             row.extend_from_slice(rows);
@@ -64,14 +70,16 @@ pub fn leontief_matrix(economy: &Economy) -> Result<LeontiefMatrix, AnalysisErro
             if let (Some(l), Some(r)) = (labour.as_mut(), labour_index) {
                 l[j] = techniques.resource_use[r][k] / output;
             }
+        } else {
+            unmade_products += 1;
         }
         col_start.push(row.len());
     }
-    Ok(LeontiefMatrix {
+    LeontiefMatrix {
         col_start,
         row,
         value,
         labour,
         unmade_products,
-    })
+    }
 }

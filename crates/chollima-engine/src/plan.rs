@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chollima_model::{Diagnostics, Economy};
 use chollima_package::push_number;
-use chollima_plan::{FOREIGN_EXCHANGE, Plan, PlanLp, PlanSettings, Status};
+use chollima_plan::{Plan, PlanLp, PlanSettings, Status};
 use serde_json::json;
 
 use crate::error::io_error;
@@ -54,14 +54,15 @@ pub fn plan(
         });
     }
     let mut files = Vec::new();
+    let model = PlanLp::new(&economy, 1);
     if let Some(path) = &options.export_mps {
         timed(observer, &mut timings, "exporting", || {
-            export_mps(&economy, path)
+            export_mps(&economy, &model, path)
         })?;
         files.push(path.clone());
     }
     let plan = timed(observer, &mut timings, "solving", || {
-        chollima_plan::plan(&economy, &options.settings)
+        chollima_plan::plan_model(&economy, model, &options.settings)
     });
     let written = timed(observer, &mut timings, "writing", || {
         write_plan(&economy, &plan, out)
@@ -77,49 +78,14 @@ pub fn plan(
     Ok(report)
 }
 
-/// Writes the plan LP of `economy` as MPS (the first group's lambda as the objective).
-fn export_mps(economy: &Economy, path: &Path) -> Result<(), EngineError> {
-    let mut model = PlanLp::new(economy, 1);
-    if let Some(first) = model.groups.first() {
-        model.lp.cost[first.column] = 1.0;
-    }
-    let n = economy.products.len();
-    let techniques = model.technique_count;
-    let mut column_names = vec![String::new(); model.lp.num_cols()];
-    for k in 0..techniques {
-        column_names[k] = format!("y{k}:{}", &economy.techniques.ids[k]);
-    }
-    for i in 0..n {
-        if let Some(c) = model.import_column[i] {
-            column_names[c] = format!("m{i}:{}", &economy.products.ids[i]);
-        }
-        if let Some(c) = model.export_column[i] {
-            column_names[c] = format!("e{i}:{}", &economy.products.ids[i]);
-        }
-    }
-    for g in &model.groups {
-        column_names[g.column] = format!("lambda:{}", g.name);
-    }
-    let mut row_names: Vec<String> = (0..n)
-        .map(|i| format!("b{i}:{}", &economy.products.ids[i]))
-        .collect();
-    row_names.resize(model.lp.num_rows(), String::new());
-    for &(r, row) in &model.resource_rows {
-        row_names[row] = format!("r:{}", economy.manifest.resources[r].name);
-    }
-    if let Some(row) = model.fx_row {
-        row_names[row] = format!("r:{FOREIGN_EXCHANGE}");
-    }
+/// Writes the plan LP as MPS (the first stage: the first group's lambda as the objective).
+fn export_mps(economy: &Economy, model: &PlanLp, path: &Path) -> Result<(), EngineError> {
     let file = std::fs::File::create(path).map_err(io_error(path))?;
     let mut writer = std::io::BufWriter::new(file);
-    chollima_plan::mps::write_mps(
-        &model.lp,
-        |i| row_names[i].clone(),
-        |j| column_names[j].clone(),
-        &mut writer,
-    )
-    .and_then(|()| writer.flush())
-    .map_err(io_error(path))
+    model
+        .write_mps(economy, &mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(io_error(path))
 }
 
 fn write_plan(economy: &Economy, plan: &Plan, out: &Path) -> Result<Vec<PathBuf>, EngineError> {

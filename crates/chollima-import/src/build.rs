@@ -19,6 +19,7 @@ use chollima_model::{
 
 use crate::final_demand::Demand;
 use crate::table::Table;
+use crate::{Imported, IndustryMapping};
 
 /// A number for a message: integers as such, others to six decimals (trailing zeros cut), tiny
 /// ones in exponent notation.
@@ -458,6 +459,17 @@ pub(crate) struct Parts {
     pub groups: Option<Vec<String>>,
     pub inputs: SparseColumns,
     pub demand: Demand,
+}
+
+/// What a product-by-product importer returns: the assembled economy, its report, and the
+/// identity mapping of its sectors (each sector is one product).
+pub(crate) fn symmetric(parts: Parts, output: &[f64], report: Diagnostics) -> Imported {
+    let industries = IndustryMapping::identity(&parts.ids, output);
+    Imported {
+        economy: assemble(parts),
+        report,
+        industries,
+    }
 }
 
 /// Assembles the economy: one product and one technique (same id, output 1) per sector.

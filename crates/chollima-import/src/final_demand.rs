@@ -111,6 +111,11 @@ pub struct CategoryMapping {
 }
 
 impl CategoryMapping {
+    /// Reads the mapping file when one was given (`--mapping`).
+    pub fn read_optional(path: Option<&Path>) -> Result<Option<Self>, ImportError> {
+        path.map(Self::read).transpose()
+    }
+
     /// Reads `column,category` rows.
     pub fn read(path: &Path) -> Result<Self, ImportError> {
         let mut report = Diagnostics::new();

@@ -28,7 +28,7 @@ use chollima_model::{Diagnostics, Location};
 use crate::build::{self, Parts};
 use crate::final_demand::{self, CategoryMapping, ColumnCategories};
 use crate::table::{Layout, Table, read_table};
-use crate::{ImportError, Imported, IndustryMapping, bail_if_errors};
+use crate::{ImportError, Imported, bail_if_errors};
 
 /// Options of [`import_iot`].
 #[derive(Debug, Clone, Default)]
@@ -48,11 +48,7 @@ const FILES: &str = "the iot importer needs Z.csv (intermediate flows), Y.csv (f
 /// Imports a symmetric table from a folder with `Z.csv`, `Y.csv` and `x.csv`.
 pub fn import_iot(dir: &Path, options: &IotOptions) -> Result<Imported, ImportError> {
     let mut report = Diagnostics::new();
-    let mapping = options
-        .category_mapping
-        .as_deref()
-        .map(CategoryMapping::read)
-        .transpose()?;
+    let mapping = CategoryMapping::read_optional(options.category_mapping.as_deref())?;
     let z = read_table(&dir.join("Z.csv"), Layout::CSV, FILES, &mut report)?;
     let y = read_table(&dir.join("Y.csv"), Layout::CSV, FILES, &mut report)?;
     let x = read_table(&dir.join("x.csv"), Layout::CSV, FILES, &mut report)?;
@@ -118,24 +114,20 @@ pub fn import_iot(dir: &Path, options: &IotOptions) -> Result<Imported, ImportEr
             .ok()
             .filter(|y| (1800..3000).contains(y))
     });
-    let economy = build::assemble(Parts {
+    let parts = Parts {
         name: options
             .name
             .clone()
             .unwrap_or_else(|| format!("Input-output table {}", dir.display())),
         unit: options.unit.clone(),
         base_year,
-        ids: ids.clone(),
+        ids,
         names: None,
         groups,
         inputs,
         demand,
-    });
-    Ok(Imported {
-        economy,
-        report,
-        industries: IndustryMapping::identity(&ids, &output),
-    })
+    };
+    Ok(build::symmetric(parts, &output, report))
 }
 
 pub(crate) fn invalid(mut report: Diagnostics) -> ImportError {

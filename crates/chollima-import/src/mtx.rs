@@ -23,7 +23,7 @@ use crate::build::{self, Parts};
 use crate::final_demand::{self, Demand};
 use crate::iot::invalid;
 use crate::table::{parse_number, read_bytes, read_rows};
-use crate::{ImportError, Imported, IndustryMapping, bail_if_errors};
+use crate::{ImportError, Imported, bail_if_errors};
 
 /// Options of [`import_mtx`].
 #[derive(Debug, Clone, Default)]
@@ -416,21 +416,17 @@ pub fn import_mtx(path: &Path, options: &MtxOptions) -> Result<Imported, ImportE
         .name
         .clone()
         .unwrap_or_else(|| format!("Matrix Market {}", path.display()));
-    let economy = build::assemble(Parts {
+    let parts = Parts {
         name,
         unit: None,
         base_year: None,
-        ids: ids.clone(),
+        ids,
         names,
         groups: None,
         inputs,
         demand,
-    });
-    Ok(Imported {
-        economy,
-        report,
-        industries: IndustryMapping::identity(&ids, &vec![0.0; n]),
-    })
+    };
+    Ok(build::symmetric(parts, &vec![0.0; n], report))
 }
 
 /// Product ids (and names) from the labels file, or `p1..pn`.

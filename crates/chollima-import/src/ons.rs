@@ -34,7 +34,7 @@ use crate::build::{self, Parts};
 use crate::final_demand::{self, CategoryMapping, ColumnCategories};
 use crate::iot::invalid;
 use crate::table::{Layout, Table, read_rows, read_table};
-use crate::{ImportError, Imported, IndustryMapping, bail_if_errors};
+use crate::{ImportError, Imported, bail_if_errors};
 
 /// Where `A` comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -63,11 +63,7 @@ const FILES: &str = "the ons importer needs A_pxp.csv and iot_domestic_pxp.csv (
 /// Imports the ONS analytical tables from a folder.
 pub fn import_ons(dir: &Path, options: &OnsOptions) -> Result<Imported, ImportError> {
     let mut report = Diagnostics::new();
-    let mapping = options
-        .category_mapping
-        .as_deref()
-        .map(CategoryMapping::read)
-        .transpose()?;
+    let mapping = CategoryMapping::read_optional(options.category_mapping.as_deref())?;
     let a = match options.coefficients {
         OnsCoefficients::Published => {
             read_table(&dir.join("A_pxp.csv"), Layout::CSV, FILES, &mut report)?
@@ -258,24 +254,20 @@ pub fn import_ons(dir: &Path, options: &OnsOptions) -> Result<Imported, ImportEr
             .rsplit(|c: char| !c.is_ascii_digit())
             .find_map(|t| t.parse::<i64>().ok().filter(|y| (1900..2200).contains(y)))
     });
-    let economy = build::assemble(Parts {
+    let parts = Parts {
         name: options
             .name
             .clone()
             .unwrap_or_else(|| "UK input-output analytical tables".to_string()),
         unit: Some("£ million".to_string()),
         base_year,
-        ids: ids.clone(),
+        ids,
         names,
         groups: None,
         inputs,
         demand,
-    });
-    Ok(Imported {
-        economy,
-        report,
-        industries: IndustryMapping::identity(&ids, &output),
-    })
+    };
+    Ok(build::symmetric(parts, &output, report))
 }
 
 /// Maps the rows of `table` to products; rows that are not products are reported once.

@@ -27,7 +27,7 @@ use crate::build::{self, Parts};
 use crate::final_demand::{self, CategoryMapping, ColumnCategories};
 use crate::iot::invalid;
 use crate::table::{Layout, Table, read_bytes, read_table};
-use crate::{ImportError, Imported, IndustryMapping, bail_if_errors};
+use crate::{ImportError, Imported, bail_if_errors};
 
 /// Where `A` comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -163,11 +163,7 @@ fn check_labels(labels: &[String], t: &Table, columns: bool, report: &mut Diagno
 /// Imports a pymrio `save_all` folder.
 pub fn import_pymrio(dir: &Path, options: &PymrioOptions) -> Result<Imported, ImportError> {
     let mut report = Diagnostics::new();
-    let mapping = options
-        .category_mapping
-        .as_deref()
-        .map(CategoryMapping::read)
-        .transpose()?;
+    let mapping = CategoryMapping::read_optional(options.category_mapping.as_deref())?;
     let params = file_specs(dir, &mut report)?;
     let what = "a pymrio system saved with save_all(format='txt')";
     let (x_spec, y_spec, a_spec, z_spec) = (
@@ -269,24 +265,20 @@ pub fn import_pymrio(dir: &Path, options: &PymrioOptions) -> Result<Imported, Im
         );
     }
     let groups = (x.label_cols > 1).then(|| (0..n).map(|i| x.label(i, 0).to_string()).collect());
-    let economy = build::assemble(Parts {
+    let parts = Parts {
         name: options
             .name
             .clone()
             .unwrap_or_else(|| format!("pymrio {}", dir.display())),
         unit,
         base_year: None,
-        ids: ids.clone(),
+        ids,
         names: None,
         groups,
         inputs,
         demand,
-    });
-    Ok(Imported {
-        economy,
-        report,
-        industries: IndustryMapping::identity(&ids, &output),
-    })
+    };
+    Ok(build::symmetric(parts, &output, report))
 }
 
 /// The unit when `unit.txt` gives the same one for every sector.

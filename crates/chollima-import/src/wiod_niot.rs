@@ -22,7 +22,7 @@ use crate::build::{self, Parts};
 use crate::final_demand::{self, CategoryMapping, ColumnCategories};
 use crate::iot::invalid;
 use crate::table::{Layout, read_table};
-use crate::{ImportError, Imported, IndustryMapping, bail_if_errors};
+use crate::{ImportError, Imported, bail_if_errors};
 
 /// Options of [`import_wiod_niot`].
 #[derive(Debug, Clone, Default)]
@@ -40,11 +40,7 @@ pub fn import_wiod_niot(
     options: &WiodNiotOptions,
 ) -> Result<Imported, ImportError> {
     let mut report = Diagnostics::new();
-    let mapping = options
-        .category_mapping
-        .as_deref()
-        .map(CategoryMapping::read)
-        .transpose()?;
+    let mapping = CategoryMapping::read_optional(options.category_mapping.as_deref())?;
     let layout = Layout {
         delimiter: b',',
         header_rows: 1,
@@ -180,22 +176,18 @@ pub fn import_wiod_niot(
             .map(|&r| t.label(r, 2).to_string())
             .collect(),
     );
-    let economy = build::assemble(Parts {
+    let parts = Parts {
         name: options
             .name
             .clone()
             .unwrap_or_else(|| format!("WIOD 2016 national table {}, {year}", file.display())),
         unit: Some("US$ million".into()),
         base_year: Some(i64::from(year)),
-        ids: ids.clone(),
+        ids,
         names,
         groups: None,
         inputs,
         demand,
-    });
-    Ok(Imported {
-        economy,
-        report,
-        industries: IndustryMapping::identity(&ids, &output),
-    })
+    };
+    Ok(build::symmetric(parts, &output, report))
 }

@@ -8,6 +8,7 @@
 //! for the binding limit with row `w` (a resource's use per unit of output, or the unit vector
 //! of a capacity), `p = w (I - A')^-1 / (w x*)`, normalised so the target bundle is worth 1.
 
+use chollima_analysis::technology_matrix;
 use chollima_linalg::{Leontief, LeontiefSettings};
 use chollima_model::Economy;
 
@@ -45,25 +46,13 @@ pub fn applies(economy: &Economy, model: &PlanLp) -> bool {
 pub fn solve(economy: &Economy, model: &PlanLp) -> Option<ClosedForm> {
     let n = economy.products.len();
     let techniques = &economy.techniques;
+    // `applies` checked one technique per product: every product has its maker.
     let mut technique_of = vec![0usize; n];
     for (k, &p) in techniques.product.iter().enumerate() {
         technique_of[p as usize] = k;
     }
-    // A' by columns, in product order: column j = inputs of j's technique / its output.
-    let mut col_start = Vec::with_capacity(n + 1);
-    let (mut rows, mut values) = (Vec::new(), Vec::new());
-    col_start.push(0);
-    for j in 0..n {
-        let k = technique_of[j];
-        let (inputs, coefficients) = economy.inputs.column(k);
-        for (&i, &a) in inputs.iter().zip(coefficients) {
-            rows.push(i);
-            values.push(a / techniques.output[k]);
-        }
-        col_start.push(rows.len());
-    }
-    let leontief =
-        Leontief::from_columns(n, col_start, rows, values, LeontiefSettings::default()).ok()?;
+    let chosen: Vec<Option<usize>> = technique_of.iter().map(|&k| Some(k)).collect();
+    let leontief = technology(economy, &chosen).ok()?.0;
     let t = &model.target;
     let solution = leontief.solve(&[t], false).ok()?;
     let x = &solution.columns[0];
@@ -123,7 +112,7 @@ pub fn solve(economy: &Economy, model: &PlanLp) -> Option<ClosedForm> {
 /// technique with the largest activity (the first one when none runs), `v = l (I - A')^-1`.
 /// `None` without a labour resource, or when that technology is not productive.
 pub fn labour_values(economy: &Economy, activity: &[f64]) -> Option<Vec<f64>> {
-    let r = economy.manifest.resource_index(chollima_model::LABOUR)?;
+    economy.manifest.resource_index(chollima_model::LABOUR)?;
     let n = economy.products.len();
     let techniques = &economy.techniques;
     let mut chosen: Vec<Option<usize>> = vec![None; n];
@@ -133,23 +122,26 @@ pub fn labour_values(economy: &Economy, activity: &[f64]) -> Option<Vec<f64>> {
             *slot = Some(k);
         }
     }
-    let mut col_start = vec![0];
-    let (mut rows, mut values) = (Vec::new(), Vec::new());
-    let mut labour = vec![0.0; n];
-    for j in 0..n {
-        if let Some(k) = chosen[j] {
-            let (inputs, coefficients) = economy.inputs.column(k);
-            for (&i, &a) in inputs.iter().zip(coefficients) {
-                rows.push(i);
-                values.push(a / techniques.output[k]);
-            }
-            labour[j] = techniques.resource_use[r][k] / techniques.output[k];
-        }
-        col_start.push(rows.len());
-    }
-    let leontief =
-        Leontief::from_columns(n, col_start, rows, values, LeontiefSettings::default()).ok()?;
+    let (leontief, labour) = technology(economy, &chosen).ok()?;
+    let labour = labour?;
     let solution = leontief.solve(&[&labour], true).ok()?;
     let v = solution.columns.into_iter().next()?;
     v.iter().all(|x| x.is_finite() && *x >= -1e-9).then_some(v)
+}
+
+/// `I - A'` for a choice of technique per product (`chollima_analysis::technology_matrix`),
+/// ready to solve, with the labour per unit of output where the economy has labour.
+fn technology(
+    economy: &Economy,
+    chosen: &[Option<usize>],
+) -> Result<(Leontief, Option<Vec<f64>>), chollima_linalg::LinalgError> {
+    let m = technology_matrix(economy, chosen);
+    let leontief = Leontief::from_columns(
+        economy.products.len(),
+        m.col_start,
+        m.row,
+        m.value,
+        LeontiefSettings::default(),
+    )?;
+    Ok((leontief, m.labour))
 }

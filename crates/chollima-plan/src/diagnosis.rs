@@ -9,7 +9,7 @@
 
 use chollima_model::Economy;
 
-use crate::formulation::{FOREIGN_EXCHANGE, PlanLp};
+use crate::formulation::PlanLp;
 use crate::highs_solver::{self, HighsSettings, Status};
 use crate::lp::LinearProgram;
 
@@ -120,17 +120,11 @@ pub(crate) fn shortfalls(economy: &Economy, model: &PlanLp, highs: &HighsSetting
         elastic.push_column(0.0, lower, upper, entries);
     }
     // Slacks on every limited row: resources, foreign exchange, capacities.
-    let mut slacks: Vec<(usize, String, f64)> = Vec::new();
-    for &(r, row) in &model.resource_rows {
-        slacks.push((
-            row,
-            economy.manifest.resources[r].name.clone(),
-            lp.row_upper[row],
-        ));
-    }
-    if let Some(row) = model.fx_row {
-        slacks.push((row, FOREIGN_EXCHANGE.to_owned(), lp.row_upper[row]));
-    }
+    let mut slacks: Vec<(usize, String, f64)> = model
+        .limit_rows(economy)
+        .into_iter()
+        .map(|(name, row)| (row, name, lp.row_upper[row]))
+        .collect();
     for (e, &k) in capacitated.iter().enumerate() {
         slacks.push((
             base_rows + e,

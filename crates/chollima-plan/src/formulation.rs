@@ -6,6 +6,8 @@
 //! target group. Rows: one balance row per product, `(O - A) y + m - e - sum_g lambda_g t_g >= 0`,
 //! one row per resource, `R_r y <= available_r`, and the foreign-exchange row
 //! `R_fx y + import_price . m - export_price . e <= foreign_exchange` when anything uses it.
+//! The objective is the first group's lambda: the LP as built is the first lexicographic stage
+//! (and the whole problem without priorities).
 
 use chollima_model::Economy;
 
@@ -133,15 +135,17 @@ impl PlanLp {
         let groups = target_groups(economy, year, &settings.priorities);
         let mut target = vec![0.0; n];
         let floor = settings.floor;
+        // The LP is built as the first stage: maximise the first group's lambda.
         let groups: Vec<Group> = groups
             .into_iter()
-            .map(|(name, targets, capped)| {
+            .enumerate()
+            .map(|(g, (name, targets, capped))| {
                 for &(i, q) in &targets {
                     target[i as usize] += q;
                 }
                 let upper = if capped { 1.0 } else { f64::INFINITY };
                 let column = lp.push_column(
-                    0.0,
+                    if g == 0 { 1.0 } else { 0.0 },
                     floor,
                     upper,
                     targets.iter().map(|&(i, q)| (i as usize, -q)),
@@ -215,4 +219,52 @@ fn target_groups(economy: &Economy, year: u32, priorities: &[String]) -> Vec<Gro
         groups.push(("rest".to_owned(), merge(rest), false));
     }
     groups
+}
+
+impl PlanLp {
+    /// The rows with a limit, named: every resource, then `foreign_exchange` when traded.
+    pub fn limit_rows(&self, economy: &Economy) -> Vec<(String, usize)> {
+        self.resource_rows
+            .iter()
+            .map(|&(r, row)| (economy.manifest.resources[r].name.clone(), row))
+            .chain(self.fx_row.map(|row| (FOREIGN_EXCHANGE.to_owned(), row)))
+            .collect()
+    }
+
+    /// Writes the LP as free MPS, named after the economy: `y<k>:<technique>`,
+    /// `m<i>:<product>` / `e<i>:<product>` (trade), `lambda:<group>`, `b<i>:<product>` (balance
+    /// rows), `r:<resource>`.
+    pub fn write_mps(
+        &self,
+        economy: &Economy,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
+        let n = economy.products.len();
+        let mut columns = vec![String::new(); self.lp.num_cols()];
+        for k in 0..self.technique_count {
+            columns[k] = format!("y{k}:{}", &economy.techniques.ids[k]);
+        }
+        for i in 0..n {
+            if let Some(c) = self.import_column[i] {
+                columns[c] = format!("m{i}:{}", &economy.products.ids[i]);
+            }
+            if let Some(c) = self.export_column[i] {
+                columns[c] = format!("e{i}:{}", &economy.products.ids[i]);
+            }
+        }
+        for g in &self.groups {
+            columns[g.column] = format!("lambda:{}", g.name);
+        }
+        let mut rows: Vec<String> = (0..n)
+            .map(|i| format!("b{i}:{}", &economy.products.ids[i]))
+            .collect();
+        rows.resize(self.lp.num_rows(), String::new());
+        for &(r, row) in &self.resource_rows {
+            rows[row] = format!("r:{}", economy.manifest.resources[r].name);
+        }
+        if let Some(row) = self.fx_row {
+            rows[row] = format!("r:{FOREIGN_EXCHANGE}");
+        }
+        crate::mps::write_mps(&self.lp, |i| rows[i].clone(), |j| columns[j].clone(), out)
+    }
 }

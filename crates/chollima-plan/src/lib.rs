@@ -115,16 +115,16 @@ const BINDING_TOLERANCE: f64 = 1e-7;
 
 /// Computes the single-period plan of `economy` exactly (HiGHS), stage by stage.
 pub fn plan(economy: &Economy, settings: &PlanSettings) -> Plan {
+    plan_model(economy, PlanLp::new(economy, 1), settings)
+}
+
+/// As [`plan`], for a model already built (say, to export it first).
+pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) -> Plan {
     let start = Instant::now();
-    let mut model = PlanLp::new(economy, 1);
     let unobtainable = diagnosis::unobtainable_targets(economy, &model);
     if !unobtainable.is_empty() {
         let diagnosis = Diagnosis::unobtainable(economy, unobtainable);
         return empty_plan(economy, &model, Status::Infeasible, Some(diagnosis), start);
-    }
-    if model.groups.len() == 1 {
-        // The one lambda is the objective (the stages below set this too).
-        model.lp.cost[model.groups[0].column] = 1.0;
     }
     if settings.method == Method::Auto
         && closed_form::applies(economy, &model)
@@ -246,42 +246,27 @@ fn finish(
     // convention of `dual_bound`; a shadow price is the value of one more unit, so flip.
     // (`+ 0.0` turns -0 into 0 for the files.)
     let shadow_price: Vec<f64> = solution.row_dual[..n].iter().map(|y| -y + 0.0).collect();
-    let mut resources = Vec::new();
-    let mut binding = Vec::new();
-    let note = |name: &str, used: f64, available: f64, binding: &mut Vec<String>| {
-        if available.is_finite() && used >= available - BINDING_TOLERANCE * available.abs().max(1.0)
-        {
-            binding.push(name.to_owned());
-        }
-    };
-    for &(r, row) in &model.resource_rows {
-        let name = &economy.manifest.resources[r].name;
-        let available = lp.row_upper[row];
-        note(name, rows[row], available, &mut binding);
-        resources.push(ResourceUse {
-            name: name.clone(),
-            used: rows[row],
-            available,
-        });
-    }
-    if let Some(row) = model.fx_row {
-        note(FOREIGN_EXCHANGE, rows[row], lp.row_upper[row], &mut binding);
-        resources.push(ResourceUse {
-            name: FOREIGN_EXCHANGE.to_owned(),
+    let resources: Vec<ResourceUse> = model
+        .limit_rows(economy)
+        .into_iter()
+        .map(|(name, row)| ResourceUse {
+            name,
             used: rows[row],
             available: lp.row_upper[row],
-        });
-    }
-    for (k, &y) in activity.iter().enumerate() {
-        if let Some(cap) = economy.techniques.capacity[k] {
-            note(
-                &format!("capacity:{}", &economy.techniques.ids[k]),
-                y,
-                cap,
-                &mut binding,
-            );
-        }
-    }
+        })
+        .collect();
+    let at_limit = |used: f64, available: f64| {
+        available.is_finite() && used >= available - BINDING_TOLERANCE * available.abs().max(1.0)
+    };
+    let mut binding: Vec<String> = resources
+        .iter()
+        .filter(|r| at_limit(r.used, r.available))
+        .map(|r| r.name.clone())
+        .collect();
+    binding.extend(activity.iter().enumerate().filter_map(|(k, &y)| {
+        let capacity = economy.techniques.capacity[k]?;
+        at_limit(y, capacity).then(|| format!("capacity:{}", &economy.techniques.ids[k]))
+    }));
     let gap = stages.iter().map(|s| s.gap).fold(0.0, f64::max);
     Plan {
         status: Status::Optimal,

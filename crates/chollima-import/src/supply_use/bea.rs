@@ -164,11 +164,7 @@ pub(crate) fn read(
     options: &SupplyUseOptions,
     report: &mut Diagnostics,
 ) -> Result<SupplyUse, ImportError> {
-    let mapping = options
-        .category_mapping
-        .as_deref()
-        .map(CategoryMapping::read)
-        .transpose()?;
+    let mapping = CategoryMapping::read_optional(options.category_mapping.as_deref())?;
     let Some((make_path, use_path, names_path)) = locate_files(sources, options, report) else {
         return Err(invalid(std::mem::take(report)));
     };

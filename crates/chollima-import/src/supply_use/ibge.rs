@@ -54,11 +54,7 @@ pub(crate) fn read(
     options: &SupplyUseOptions,
     report: &mut Diagnostics,
 ) -> Result<SupplyUse, ImportError> {
-    let mapping = options
-        .category_mapping
-        .as_deref()
-        .map(CategoryMapping::read)
-        .transpose()?;
+    let mapping = CategoryMapping::read_optional(options.category_mapping.as_deref())?;
     let dir = sources
         .iter()
         .find(|s| s.join(MAKE).is_file())
