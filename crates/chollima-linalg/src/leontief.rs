@@ -99,6 +99,26 @@ pub struct Solution {
     pub iterations: usize,
 }
 
+impl Solution {
+    /// The solutions, unless the residual shows they are not finite (a singular system).
+    fn checked(
+        columns: Vec<Vec<f64>>,
+        residual: f64,
+        iterations: usize,
+    ) -> Result<Solution, LinalgError> {
+        if !residual.is_finite() {
+            return Err(LinalgError::Singular {
+                detail: "the solution is not finite".into(),
+            });
+        }
+        Ok(Solution {
+            columns,
+            residual,
+            iterations,
+        })
+    }
+}
+
 impl Leontief {
     /// Prepares `I - A` for an `n x n` matrix `A` given by columns (CSC arrays).
     pub fn new(
@@ -271,16 +291,7 @@ impl Leontief {
             .zip(&columns)
             .map(|(b, x)| self.relative_residual(x, b, transpose))
             .fold(0.0, f64::max);
-        if !residual.is_finite() {
-            return Err(LinalgError::Singular {
-                detail: "the solution is not finite".into(),
-            });
-        }
-        Ok(Solution {
-            columns,
-            residual,
-            iterations,
-        })
+        Solution::checked(columns, residual, iterations)
     }
 
     /// Solves `(I - A) x = b` for each `b` in `plain` and `(I - A)' y = c` for each `c` in
@@ -348,16 +359,7 @@ impl Leontief {
                     }
                 })
                 .fold(0.0, f64::max);
-            if !residual.is_finite() {
-                return Err(LinalgError::Singular {
-                    detail: "the solution is not finite".into(),
-                });
-            }
-            Ok(Solution {
-                columns,
-                residual,
-                iterations: info.iterations,
-            })
+            Solution::checked(columns, residual, info.iterations)
         };
         Ok((
             finish(0, plain.len())?,
