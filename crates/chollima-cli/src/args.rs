@@ -49,6 +49,9 @@ pub struct PlanArgs {
     /// Stop each solver stage after this many seconds (status `time_limit`).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    /// The certified relative duality gap at which the first-order method stops.
+    #[arg(long, value_name = "GAP", default_value_t = chollima_engine::DEFAULT_PLAN_GAP)]
+    pub gap: f64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -58,6 +61,8 @@ pub enum PlanMethodArg {
     Auto,
     /// The exact LP through HiGHS.
     Highs,
+    /// The first-order method (PDHG as in PDLP): certified to within --gap, for large plans.
+    Pdlp,
 }
 
 #[derive(Debug, Args)]

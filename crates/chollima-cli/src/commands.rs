@@ -4,6 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
+use std::sync::Arc;
+
 use chollima_engine::{AnalysisSettings, AnalyzeOptions, GenerateConfig, Method, Severity};
 
 use crate::args::{AnalyzeArgs, Cli, Command, GenerateArgs, MethodArg, PlanArgs, PlanMethodArg};
@@ -121,9 +123,17 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
         method: match args.method {
             PlanMethodArg::Auto => chollima_engine::PlanMethod::Auto,
             PlanMethodArg::Highs => chollima_engine::PlanMethod::Highs,
+            PlanMethodArg::Pdlp => chollima_engine::PlanMethod::Pdlp,
         },
         ..Default::default()
     };
+    if !(args.gap.is_finite() && args.gap > 0.0 && args.gap < 1.0) {
+        anyhow::bail!(chollima_engine::EngineError::Refused {
+            message: format!("--gap {} is not a relative gap between 0 and 1", args.gap),
+            hint: "give a share such as 0.01 (1 %) or 1e-6".into(),
+        });
+    }
+    settings.gap = args.gap;
     if let Some(limit) = args.time_limit {
         if limit.is_nan() || limit <= 0.0 {
             anyhow::bail!(chollima_engine::EngineError::Refused {
@@ -132,13 +142,22 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
             });
         }
         settings.highs.time_limit_seconds = limit;
+        settings.pdlp.time_limit_seconds = limit;
     }
     let options = chollima_engine::PlanOptions {
         settings,
         export_mps: args.export_mps,
     };
-    let spinner = Spinner::new(quiet);
-    let report = chollima_engine::plan(&args.package, &args.out, &options, &spinner)?;
+    let spinner = Arc::new(Spinner::new(quiet));
+    let mut options = options;
+    let shown = Arc::clone(&spinner);
+    options.settings.progress = Some(chollima_engine::PlanProgressSink(Arc::new(move |p| {
+        shown.set_message(format!(
+            "solving {}: iteration {}, lambda {:.6}, bound {:.6}, gap {:.1e}",
+            p.stage, p.iteration, p.objective, p.bound, p.gap
+        ))
+    })));
+    let report = chollima_engine::plan(&args.package, &args.out, &options, spinner.as_ref())?;
     let plan = &report.plan;
     if !quiet {
         for d in report.diagnostics.iter() {
@@ -160,7 +179,7 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
             args.out.display()
         );
     }
-    if plan.status == chollima_engine::PlanStatus::Optimal {
+    if plan.status.solved() {
         return Ok(ExitCode::SUCCESS);
     }
     // The reason goes to stderr even with --quiet: it is the answer.

@@ -27,6 +27,15 @@ impl Spinner {
     }
 }
 
+impl Spinner {
+    /// Replaces the current stage's message (a long solve's progress).
+    pub fn set_message(&self, message: String) {
+        if let Some(bar) = self.bar.lock().expect("not poisoned").as_ref() {
+            bar.set_message(message);
+        }
+    }
+}
+
 impl Observer for Spinner {
     fn stage(&self, name: &str) {
         if !self.enabled {

@@ -575,3 +575,58 @@ fn the_kantorovich_fixture_plans_in_priority_order() {
     }
     assert!(s["gap"].as_f64().unwrap() < 1e-6, "{s}");
 }
+
+#[test]
+fn the_first_order_method_matches_highs_within_its_certified_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = root().join("crates/chollima-package/tests/fixtures/kantorovich");
+    let run = |method: &str, gap: &str| {
+        let out = dir.path().join(method);
+        ok(chollima(&[
+            "-q",
+            "plan",
+            package.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--method",
+            method,
+            "--gap",
+            gap,
+        ]));
+        summary(&out)
+    };
+    let exact = run("highs", "1e-6");
+    let first_order = run("pdlp", "1e-7");
+    assert_eq!(first_order["status"], "near_optimal", "{first_order}");
+    assert_eq!(first_order["method"], "pdlp");
+    assert!(
+        first_order["gap"].as_f64().unwrap() <= 1e-7,
+        "{first_order}"
+    );
+    for (group, value) in exact["lambda"].as_object().unwrap() {
+        let (want, got) = (
+            value.as_f64().unwrap(),
+            first_order["lambda"][group].as_f64().unwrap(),
+        );
+        assert!(
+            (want - got).abs() <= 1e-6 * want.max(1.0),
+            "{group}: {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn a_gap_outside_zero_to_one_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = root().join("crates/chollima-package/tests/fixtures/kantorovich");
+    let output = chollima(&[
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        dir.path().join("out").to_str().unwrap(),
+        "--gap",
+        "1.5",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--gap 1.5"), "{}", stderr(&output));
+}

@@ -26,7 +26,10 @@ pub use chollima_generate::GenerateConfig;
 pub use chollima_import::{Assumption, SeaVariable};
 pub use chollima_linalg::Method;
 pub use chollima_model::{Diagnostic, Diagnostics, Economy, Severity};
-pub use chollima_plan::{Method as PlanMethod, PlanSettings, Status as PlanStatus};
+pub use chollima_plan::{
+    DEFAULT_GAP as DEFAULT_PLAN_GAP, Method as PlanMethod, PlanSettings, Progress as PlanProgress,
+    ProgressSink as PlanProgressSink, Status as PlanStatus,
+};
 pub use error::EngineError;
 pub use generate::{GenerateReport, generate};
 pub use import::{ImportFormat, ImportOptions, ImportReport, import};

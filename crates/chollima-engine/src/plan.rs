@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chollima_model::{Diagnostics, Economy};
 use chollima_package::push_number;
-use chollima_plan::{Plan, PlanLp, PlanSettings, Status};
+use chollima_plan::{Plan, PlanLp, PlanSettings};
 use serde_json::json;
 
 use crate::error::io_error;
@@ -114,7 +114,9 @@ fn write_plan(economy: &Economy, plan: &Plan, out: &Path) -> Result<Vec<PathBuf>
             o.push(b'\n');
         },
     )?;
-    let labour = (plan.status == Status::Optimal)
+    let labour = plan
+        .status
+        .solved()
         .then(|| chollima_plan::labour_values(economy, &plan.activity))
         .flatten();
     let products_file = write_rows(

@@ -131,7 +131,7 @@ pub fn labour_values(economy: &Economy, activity: &[f64]) -> Option<Vec<f64>> {
 
 /// `I - A'` for a choice of technique per product (`chollima_analysis::technology_matrix`),
 /// ready to solve, with the labour per unit of output where the economy has labour.
-fn technology(
+pub(crate) fn technology(
     economy: &Economy,
     chosen: &[Option<usize>],
 ) -> Result<(Leontief, Option<Vec<f64>>), chollima_linalg::LinalgError> {

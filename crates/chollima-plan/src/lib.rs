@@ -26,12 +26,15 @@
 //! assert!((plan.lambdas[0].1 - 5.0).abs() < 1e-9); // 10 hours make 5 loaves: 500 % of the target
 //! ```
 
+mod certify;
 mod closed_form;
 pub mod diagnosis;
+mod first_order;
 pub mod formulation;
 mod highs_solver;
 pub mod lp;
 pub mod mps;
+pub mod pdlp;
 
 use std::time::Instant;
 
@@ -42,6 +45,7 @@ pub use diagnosis::Diagnosis;
 pub use formulation::{FOREIGN_EXCHANGE, Group, PlanLp};
 pub use highs_solver::{HighsSettings, LpSolution, Status, solve as solve_with_highs};
 pub use lp::{LinearProgram, relative_gap};
+pub use pdlp::PdlpSettings;
 
 /// Which method computes the plan.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,13 +56,74 @@ pub enum Method {
     Auto,
     /// The exact LP through HiGHS, always.
     Highs,
+    /// The first-order method (PDHG in the manner of PDLP), certified to [`PlanSettings::gap`].
+    Pdlp,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Auto => "auto",
+            Method::Highs => "highs",
+            Method::Pdlp => "pdlp",
+        }
+    }
 }
 
 /// How to solve.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PlanSettings {
     pub method: Method,
     pub highs: HighsSettings,
+    pub pdlp: PdlpSettings,
+    /// The certified relative duality gap the first-order methods stop at.
+    pub gap: f64,
+    /// Where long solves report how far they are.
+    pub progress: Option<ProgressSink>,
+}
+
+impl Default for PlanSettings {
+    fn default() -> Self {
+        PlanSettings {
+            method: Method::Auto,
+            highs: HighsSettings::default(),
+            pdlp: PdlpSettings::default(),
+            gap: DEFAULT_GAP,
+            progress: None,
+        }
+    }
+}
+
+/// The default target gap of the first-order methods.
+pub const DEFAULT_GAP: f64 = 1e-4;
+
+/// How far a first-order solve is, at each certification.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress<'a> {
+    pub stage: &'a str,
+    pub iteration: usize,
+    /// The best certified feasible objective (the stage's lambda) so far.
+    pub objective: f64,
+    /// The best certified upper bound so far.
+    pub bound: f64,
+    pub gap: f64,
+    pub seconds: f64,
+}
+
+/// A shared callback for [`Progress`] reports.
+#[derive(Clone)]
+pub struct ProgressSink(pub std::sync::Arc<dyn Fn(&Progress) + Send + Sync>);
+
+impl ProgressSink {
+    pub fn report(&self, progress: &Progress) {
+        (self.0)(progress)
+    }
+}
+
+impl std::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink")
+    }
 }
 
 /// The outcome of one lexicographic stage.
@@ -133,6 +198,7 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
     {
         return closed_plan(economy, &model, closed, start);
     }
+    let first_order = settings.method == Method::Pdlp;
     let mut stages = Vec::new();
     let mut last: Option<LpSolution> = None;
     for g in 0..model.groups.len() {
@@ -140,9 +206,25 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
         for (h, group) in model.groups.iter().enumerate() {
             model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
         }
-        let solution = highs_solver::solve(&model.lp, &settings.highs);
         let group = &model.groups[g];
-        let lambda = if solution.status == Status::Optimal {
+        let solution = if first_order {
+            let warm = last
+                .as_ref()
+                .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
+            first_order::solve_stage(
+                economy,
+                &model,
+                settings.gap,
+                &settings.pdlp,
+                warm,
+                settings.progress.as_ref(),
+                &group.name,
+            )
+            .0
+        } else {
+            highs_solver::solve(&model.lp, &settings.highs)
+        };
+        let lambda = if solution.status.solved() {
             solution.x[group.column]
         } else {
             f64::NAN
@@ -154,7 +236,7 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
         });
-        if solution.status != Status::Optimal {
+        if !solution.status.solved() {
             let diagnosis = (solution.status == Status::Infeasible)
                 .then(|| diagnosis::shortfalls(economy, &model, &settings.highs));
             let mut plan = empty_plan(economy, &model, solution.status, diagnosis, start);
@@ -172,7 +254,12 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
         // No targets at all: nothing to plan for.
         return empty_plan(economy, &model, Status::Optimal, None, start);
     };
-    finish(economy, &model, &solution, stages, start)
+    let mut plan = finish(economy, &model, &solution, stages, start);
+    if first_order {
+        plan.method = "pdlp";
+        plan.status = solution.status;
+    }
+    plan
 }
 
 /// The plan from the closed form, certified through the LP's weak duality like any other.

@@ -124,6 +124,12 @@ impl LinearProgram {
     /// dual feasibility tolerance (1e-7 of the size of their terms, at least 1) count as zero:
     /// the bound is certified up to that tolerance, as solvers certify their own gaps.
     pub fn dual_bound(&self, y: &[f64]) -> f64 {
+        self.dual_bound_within(y, REDUCED_COST_ROUNDING)
+    }
+
+    /// As [`LinearProgram::dual_bound`], with reduced costs within `rounding` of the size of
+    /// their terms counted as zero (0 for a bound that trusts no rounding at all).
+    pub fn dual_bound_within(&self, y: &[f64], rounding: f64) -> f64 {
         let y: Vec<f64> = y
             .iter()
             .enumerate()
@@ -156,7 +162,7 @@ impl LinearProgram {
             let mut d = self.cost[j] - dot;
             // A reduced cost within tolerance of zero is zero: otherwise a dual point that is
             // feasible up to rounding would certify nothing on a column without a bound.
-            if d.abs() <= REDUCED_COST_ROUNDING * scale.max(1.0) {
+            if d.abs() <= rounding * scale.max(1.0) {
                 d = 0.0;
             }
             if d > 0.0 {

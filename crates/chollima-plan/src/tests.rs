@@ -83,16 +83,18 @@ impl Builder {
     }
 }
 
-fn both_methods(economy: &Economy) -> [crate::Plan; 2] {
-    [Method::Auto, Method::Highs].map(|method| {
-        plan(
-            economy,
-            &PlanSettings {
-                method,
-                ..Default::default()
-            },
-        )
-    })
+/// The first-order method asked for (almost) exactness: on small plans its certified repair
+/// lands on the optimal vertex.
+fn settings(method: Method) -> PlanSettings {
+    PlanSettings {
+        method,
+        gap: 1e-10,
+        ..Default::default()
+    }
+}
+
+fn every_method(economy: &Economy) -> [crate::Plan; 3] {
+    [Method::Auto, Method::Highs, Method::Pdlp].map(|method| plan(economy, &settings(method)))
 }
 
 /// A = [[0.1, 0.2], [0.3, 0.4]] (columns: what one unit uses), labour [1, 2], 100 hours,
@@ -116,11 +118,13 @@ fn leontief_economy(capacity: Option<f64>) -> Economy {
 #[test]
 fn the_plan_ray_equals_its_closed_form_by_every_method() {
     let economy = leontief_economy(None);
-    let [closed, highs] = both_methods(&economy);
+    let [closed, highs, pdlp] = every_method(&economy);
     assert_eq!(closed.method, "closed-form");
     assert_eq!(highs.method, "highs");
-    for p in [&closed, &highs] {
-        assert_eq!(p.status, Status::Optimal);
+    assert_eq!(pdlp.method, "pdlp");
+    assert_eq!(pdlp.status, Status::NearOptimal);
+    for p in [&closed, &highs, &pdlp] {
+        assert!(p.status.solved());
         assert_eq!(p.lambdas[0].0, "all");
         assert!(
             (p.lambdas[0].1 - 48.0 / 22.0).abs() < 1e-9,
@@ -144,6 +148,7 @@ fn the_plan_ray_equals_its_closed_form_by_every_method() {
     }
     for i in 0..2 {
         assert!((closed.shadow_price[i] - highs.shadow_price[i]).abs() < 1e-9);
+        assert!((closed.shadow_price[i] - pdlp.shadow_price[i]).abs() < 1e-6);
     }
 }
 
@@ -151,7 +156,7 @@ fn the_plan_ray_equals_its_closed_form_by_every_method() {
 fn a_capacity_binds_before_labour() {
     // Capacity 20 on ta: lambda = 20 / (7 / 0.48) = 9.6 / 7.
     let economy = leontief_economy(Some(20.0));
-    for p in both_methods(&economy) {
+    for p in every_method(&economy) {
         assert!((p.lambdas[0].1 - 9.6 / 7.0).abs() < 1e-9, "{:?}", p.lambdas);
         assert_eq!(p.binding, vec!["capacity:ta".to_string()]);
         assert!(p.gap < 1e-9);
@@ -174,13 +179,14 @@ fn priorities_are_met_in_order_up_to_their_targets() {
         priorities: vec!["food".into(), "clothing".into()],
         floor: 0.0,
     });
-    let p = plan(&economy, &PlanSettings::default());
-    assert_eq!(p.status, Status::Optimal);
-    let names: Vec<&str> = p.lambdas.iter().map(|(g, _)| g.as_str()).collect();
-    assert_eq!(names, ["food", "clothing", "rest"]);
-    let values: Vec<f64> = p.lambdas.iter().map(|(_, l)| *l).collect();
-    for (got, want) in values.iter().zip([1.0, 0.8, 0.0]) {
-        assert!((got - want).abs() < 1e-7, "{values:?}");
+    for p in every_method(&economy) {
+        assert!(p.status.solved(), "{}", p.method);
+        let names: Vec<&str> = p.lambdas.iter().map(|(g, _)| g.as_str()).collect();
+        assert_eq!(names, ["food", "clothing", "rest"]);
+        let values: Vec<f64> = p.lambdas.iter().map(|(_, l)| *l).collect();
+        for (got, want) in values.iter().zip([1.0, 0.8, 0.0]) {
+            assert!((got - want).abs() < 1e-7, "{} {values:?}", p.method);
+        }
     }
 }
 
@@ -192,11 +198,13 @@ fn the_cheaper_technique_is_chosen_until_its_land_runs_out() {
         .technique("on-land", 0, &[1.0, 1.0], &[])
         .target(0, "food", 1.0)
         .build();
-    let p = plan(&economy, &PlanSettings::default());
-    assert_eq!(p.method, "highs");
-    assert!((p.lambdas[0].1 - 6.5).abs() < 1e-9, "{:?}", p.lambdas);
-    assert!((p.activity[0] - 3.5).abs() < 1e-9 && (p.activity[1] - 3.0).abs() < 1e-9);
-    assert_eq!(p.binding, vec!["labour".to_string(), "land".to_string()]);
+    let [auto, _, pdlp] = every_method(&economy);
+    assert_eq!(auto.method, "highs");
+    for p in [auto, pdlp] {
+        assert!((p.lambdas[0].1 - 6.5).abs() < 1e-8, "{:?}", p.lambdas);
+        assert!((p.activity[0] - 3.5).abs() < 1e-8 && (p.activity[1] - 3.0).abs() < 1e-8);
+        assert_eq!(p.binding, vec!["labour".to_string(), "land".to_string()]);
+    }
 }
 
 #[test]
@@ -210,15 +218,17 @@ fn exports_pay_for_imports() {
         .build();
     economy.products.import_price = Some(vec![None, Some(2.0)]);
     economy.products.export_price = Some(vec![Some(1.0), None]);
-    let p = plan(&economy, &PlanSettings::default());
-    assert!(
-        (p.lambdas[0].1 - 10.0 / 3.0).abs() < 1e-9,
-        "{:?}",
-        p.lambdas
-    );
-    assert!((p.imports[1] - 10.0 / 3.0).abs() < 1e-9);
-    assert!((p.exports[0] - 20.0 / 3.0).abs() < 1e-9);
-    assert!(p.binding.contains(&"foreign_exchange".to_string()));
+    for p in every_method(&economy) {
+        assert!(
+            (p.lambdas[0].1 - 10.0 / 3.0).abs() < 1e-8,
+            "{} {:?}",
+            p.method,
+            p.lambdas
+        );
+        assert!((p.imports[1] - 10.0 / 3.0).abs() < 1e-8);
+        assert!((p.exports[0] - 20.0 / 3.0).abs() < 1e-8);
+        assert!(p.binding.contains(&"foreign_exchange".to_string()));
+    }
 }
 
 #[test]
@@ -230,7 +240,7 @@ fn an_unreachable_floor_is_diagnosed_with_the_short_resource() {
         priorities: Vec::new(),
         floor: 3.0,
     });
-    for p in both_methods(&economy) {
+    for p in every_method(&economy) {
         assert_eq!(p.status, Status::Infeasible);
         let d = p.diagnosis.expect("a diagnosis");
         assert_eq!(d.shortages.len(), 1, "{d:?}");
@@ -261,7 +271,7 @@ fn nothing_scarce_means_an_unbounded_plan() {
         .technique("breathe", 0, &[], &[])
         .target(0, "food", 1.0)
         .build();
-    for p in both_methods(&economy) {
+    for p in every_method(&economy) {
         assert_eq!(p.status, Status::Unbounded);
     }
 }
@@ -276,4 +286,49 @@ fn labour_values_follow_the_technique_in_use() {
         (v[0] - 1.2 / 0.48).abs() < 1e-9 && (v[1] - 2.0 / 0.48).abs() < 1e-9,
         "{v:?}"
     );
+}
+
+/// Regression guard for the certificates: on generated economies with every feature, the
+/// first-order plan is never better than the exact optimum (its point is feasible) and the
+/// optimum is never above its certified bound (the bound is valid), whatever the gap asked.
+#[test]
+fn first_order_certificates_bracket_the_exact_optimum() {
+    for (seed, priorities) in [(3, false), (4, true)] {
+        let economy = chollima_generate::generate(&chollima_generate::GenerateConfig {
+            products: 150,
+            inputs: 6,
+            seed,
+            alternatives: 0.3,
+            capacities: 0.3,
+            trade: 0.2,
+            land: true,
+            priorities,
+            ..Default::default()
+        })
+        .expect("a valid configuration");
+        let exact = plan(&economy, &settings(Method::Highs));
+        assert_eq!(exact.status, Status::Optimal);
+        for gap in [1e-2, 1e-5] {
+            let approximate = plan(
+                &economy,
+                &PlanSettings {
+                    method: Method::Pdlp,
+                    gap,
+                    ..Default::default()
+                },
+            );
+            assert_eq!(approximate.status, Status::NearOptimal);
+            assert!(approximate.gap <= gap);
+            // Lexicographic stages: the first group's lambda is the one both maximise freely.
+            let (optimum, found) = (exact.lambdas[0].1, approximate.lambdas[0].1);
+            assert!(
+                found <= optimum * (1.0 + 1e-8),
+                "seed {seed}: {found} > {optimum}"
+            );
+            assert!(
+                optimum <= found + gap * optimum.max(1.0) * 1.000001,
+                "seed {seed}, gap {gap}: optimum {optimum}, first-order {found}"
+            );
+        }
+    }
 }

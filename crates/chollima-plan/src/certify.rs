@@ -1,0 +1,515 @@
+//! Certificates for approximate plans: a feasible plan made from an approximate one, and an
+//! upper bound on the optimum made from approximate prices. The gap between the two is what the
+//! first-order methods report: certified, whatever the quality of the point they came from.
+//!
+//! Primal: clamp to the bounds; cover the remaining shortfalls of the balance rows by producing
+//! more with the technique each product already uses most (one Leontief solve, imports for
+//! products nobody can make); lower the current group's lambda for what is still short; scale
+//! everything down to the resources. Dual: make the prices consistent with the technology
+//! (no technique without a capacity may earn more than it costs, at the prices and the resource
+//! valuations: a Bellman projection, `p_i <- min(p_i, cost of making i)`), then normalise them
+//! so the current target bundle is worth 1, and bound the optimum by weak duality
+//! ([`LinearProgram::dual_bound`]).
+
+use chollima_model::Economy;
+use rayon::prelude::*;
+
+use crate::closed_form::technology;
+use crate::formulation::PlanLp;
+use crate::lp::LinearProgram;
+
+/// How far a balance, resource or bound may be violated, relative to the size of its terms:
+/// the repaired point is feasible to this (HiGHS's own tolerance is 1e-7, absolute and scaled).
+pub const FEASIBILITY_TOLERANCE: f64 = 1e-9;
+/// Leontief corrections before the shortfall is taken from lambda instead.
+const CORRECTION_ROUNDS: usize = 3;
+/// Reduced costs this close to zero (relative to their terms) count as zero in the bound: the
+/// rounding of the projection's last sweep, far below the gaps certified.
+const DUAL_ROUNDING: f64 = 1e-11;
+/// Sweeps of the Bellman projection, at most.
+const PROJECTION_SWEEPS: usize = 500;
+
+/// A feasible point of the model's current stage (the group whose cost is positive) near `x`,
+/// with its objective (infinite when the point lies on a ray along which nothing limits
+/// lambda: the plan is unbounded); `None` when the repair cannot make one (a pure intermediate short with
+/// nothing to make it, a held lambda that no longer fits the resources, ...).
+pub fn feasible_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
+    let along = technology_point(economy, model, x);
+    let corrected = corrected_point(economy, model, x);
+    match (along, corrected) {
+        (Some(a), Some(c)) => Some(if a.1 >= c.1 { a } else { c }),
+        (a, c) => a.or(c),
+    }
+}
+
+/// The best plan along the technology of `x`: saturated capacities and trade stay as they are,
+/// every other product is made with the mix of techniques `x` uses for it, and lambda is the
+/// largest the limits allow. Gross outputs are affine in lambda, `g = lambda g_t + g_0`, from
+/// one Leontief solve with two right-hand sides, so every limit is a bound on lambda. Products
+/// that fixed supply already covers at that lambda are not made at all, and the solve repeated.
+fn technology_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
+    let lp = &model.lp;
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    let current = model.groups.iter().find(|g| lp.cost[g.column] > 0.0)?;
+    let mut x: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(j, &v)| v.clamp(lp.col_lower[j], lp.col_upper[j]))
+        .collect();
+    // Fixed: techniques at (or within a hair of) their capacity. The others make up each
+    // product's mix, by their share of its output.
+    let mut fixed = vec![false; techniques.len()];
+    let mut made = vec![0.0; n];
+    for k in 0..techniques.len() {
+        if let Some(cap) = techniques.capacity[k]
+            && x[k] >= cap * (1.0 - SATURATED)
+        {
+            fixed[k] = true;
+            x[k] = cap;
+        } else if techniques.output[k] > 0.0 {
+            made[techniques.product[k] as usize] += x[k] * techniques.output[k];
+        }
+    }
+    // Products the iterate does not make yet: their first technique with room.
+    let mut fallback: Vec<Option<usize>> = vec![None; n];
+    for k in 0..techniques.len() {
+        let i = techniques.product[k] as usize;
+        if !fixed[k] && techniques.output[k] > 0.0 && made[i] <= 0.0 && fallback[i].is_none() {
+            fallback[i] = Some(k);
+        }
+    }
+    let shares: Vec<f64> = (0..techniques.len())
+        .map(|k| {
+            let i = techniques.product[k] as usize;
+            if fixed[k] || techniques.output[k] <= 0.0 {
+                0.0
+            } else if made[i] > 0.0 {
+                x[k] * techniques.output[k] / made[i]
+            } else if fallback[i] == Some(k) {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let mut per_product: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for k in 0..techniques.len() {
+        if shares[k] > 0.0 {
+            per_product[techniques.product[k] as usize].push(k);
+        }
+    }
+    // b_0: the other groups' targets, exports, less imports and what fixed techniques make.
+    let mut constant = vec![0.0; n];
+    for group in model.groups.iter().filter(|g| g.column != current.column) {
+        for &(i, q) in &group.targets {
+            constant[i as usize] += x[group.column] * q;
+        }
+    }
+    for j in model.technique_count..lp.num_cols() {
+        if model.groups.iter().all(|g| g.column != j) {
+            subtract_column(lp, j, x[j], n, &mut constant);
+        }
+    }
+    for k in (0..techniques.len()).filter(|&k| fixed[k]) {
+        subtract_column(lp, k, x[k], n, &mut constant);
+    }
+    let mut target = vec![0.0; n];
+    for &(i, q) in &current.targets {
+        target[i as usize] += q;
+    }
+    // Use of the limit rows by fixed columns (the constant part).
+    let mut fixed_use = vec![0.0; lp.num_rows()];
+    for j in 0..lp.num_cols() {
+        let variable_technique = j < model.technique_count && !fixed[j];
+        if variable_technique || model.groups.iter().any(|g| g.column == j) {
+            continue;
+        }
+        let (rows, values) = lp.column(j);
+        for (&r, &v) in rows.iter().zip(values) {
+            if r as usize >= n {
+                fixed_use[r as usize] += v * x[j];
+            }
+        }
+    }
+
+    let mut lambda = f64::NAN;
+    let mut unbounded = false;
+    for _ in 0..CORRECTION_ROUNDS + 1 {
+        let (per_lambda, base) = mixed_solve(economy, &shares, &per_product, &target, &constant)?;
+        let mut bounds =
+            LambdaBounds::new(lp.col_lower[current.column], lp.col_upper[current.column]);
+        for i in 0..n {
+            if per_product[i].is_empty() {
+                // Nothing more can be made: the requirement must be covered already.
+                bounds.limit(per_lambda[i], base[i], 0.0);
+            }
+        }
+        let mut row_a = vec![0.0; lp.num_rows()];
+        let mut row_b = fixed_use.clone();
+        for (i, list) in per_product.iter().enumerate() {
+            for &k in list {
+                let per = shares[k] / techniques.output[k];
+                let (a, b) = (per * per_lambda[i], per * base[i]);
+                if let Some(cap) = techniques.capacity[k] {
+                    bounds.limit(a, b, cap);
+                }
+                let (rows, values) = lp.column(k);
+                for (&r, &v) in rows.iter().zip(values) {
+                    if r as usize >= n {
+                        row_a[r as usize] += v * a;
+                        row_b[r as usize] += v * b;
+                    }
+                }
+            }
+        }
+        for r in n..lp.num_rows() {
+            bounds.limit(row_a[r], row_b[r], lp.row_upper[r]);
+        }
+        let (low, high) = (bounds.low, bounds.high);
+        if high.is_nan() || low.is_nan() || high < low {
+            return None;
+        }
+        unbounded = high == f64::INFINITY;
+        // A relative hair inside, for the rounding of the solve. Nothing limiting lambda along
+        // this technology is a ray: any lambda will do to show it.
+        lambda = if unbounded {
+            low.max(1.0)
+        } else {
+            (high - 1e-10 * high.abs()).max(low)
+        };
+        // Products with a surplus at that lambda are not made at all; solve again without them.
+        let mut surplus = false;
+        for i in 0..n {
+            if !per_product[i].is_empty() && lambda * per_lambda[i] + base[i] < 0.0 {
+                per_product[i].clear();
+                surplus = true;
+            }
+        }
+        if !surplus {
+            for (i, list) in per_product.iter().enumerate() {
+                for &k in list {
+                    let per = shares[k] / techniques.output[k];
+                    x[k] = per * (lambda * per_lambda[i] + base[i]);
+                }
+            }
+            break;
+        }
+        lambda = f64::NAN;
+    }
+    if lambda.is_nan() {
+        return None;
+    }
+    for (k, value) in x.iter_mut().enumerate().take(techniques.len()) {
+        let i = techniques.product[k] as usize;
+        if !fixed[k] && !per_product[i].contains(&k) {
+            *value = 0.0;
+        }
+    }
+    x[current.column] = lambda;
+    checked(lp, x, unbounded)
+}
+
+/// `x` with its objective (infinite for a point on an unlimited ray) when it is feasible.
+fn checked(lp: &LinearProgram, x: Vec<f64>, unbounded: bool) -> Option<(Vec<f64>, f64)> {
+    let feasible = x
+        .iter()
+        .enumerate()
+        .all(|(j, &v)| v >= lp.col_lower[j] && v <= lp.col_upper[j])
+        && rows_feasible(lp, &x);
+    feasible.then(|| {
+        let objective = if unbounded {
+            f64::INFINITY
+        } else {
+            lp.objective(&x)
+        };
+        (x, objective)
+    })
+}
+
+/// `constant[i] -= M_ij x_j` over the balance rows of column `j`.
+fn subtract_column(lp: &LinearProgram, j: usize, xj: f64, n: usize, constant: &mut [f64]) {
+    let (rows, values) = lp.column(j);
+    for (&r, &v) in rows.iter().zip(values) {
+        if (r as usize) < n {
+            constant[r as usize] -= v * xj;
+        }
+    }
+}
+
+/// Gross outputs per unit of lambda and at lambda 0 under the mixed technology: `(I - A_mix)^-1`
+/// applied to the target and to the constant requirement. Products without a mix get a zero
+/// column (their "output" is then what they lack).
+fn mixed_solve(
+    economy: &Economy,
+    shares: &[f64],
+    per_product: &[Vec<usize>],
+    target: &[f64],
+    constant: &[f64],
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let techniques = &economy.techniques;
+    let n = economy.products.len();
+    let mut col_start = vec![0usize];
+    let (mut rows, mut values): (Vec<u32>, Vec<f64>) = (Vec::new(), Vec::new());
+    let mut entries: Vec<(u32, f64)> = Vec::new();
+    for list in per_product {
+        entries.clear();
+        for &k in list {
+            let weight = shares[k] / techniques.output[k];
+            let (inputs, coefficients) = economy.inputs.column(k);
+            entries.extend(
+                inputs
+                    .iter()
+                    .zip(coefficients)
+                    .map(|(&r, &a)| (r, a * weight)),
+            );
+        }
+        if list.len() > 1 {
+            entries.sort_unstable_by_key(|e| e.0);
+            entries.dedup_by(|later, kept| {
+                let same = later.0 == kept.0;
+                if same {
+                    kept.1 += later.1;
+                }
+                same
+            });
+        }
+        rows.extend(entries.iter().map(|e| e.0));
+        values.extend(entries.iter().map(|e| e.1));
+        col_start.push(rows.len());
+    }
+    let leontief = chollima_linalg::Leontief::from_columns(
+        n,
+        col_start,
+        rows,
+        values,
+        chollima_linalg::LeontiefSettings::default(),
+    )
+    .ok()?;
+    let mut solution = leontief.solve(&[target, constant], false).ok()?;
+    let base = solution.columns.pop()?;
+    let per_lambda = solution.columns.pop()?;
+    Some((per_lambda, base))
+}
+
+/// The interval of lambda that a set of limits `a lambda + b <= c` leaves.
+struct LambdaBounds {
+    low: f64,
+    high: f64,
+}
+
+impl LambdaBounds {
+    fn new(low: f64, high: f64) -> Self {
+        LambdaBounds { low, high }
+    }
+
+    fn limit(&mut self, a: f64, b: f64, c: f64) {
+        let room = c - b;
+        if a > 0.0 {
+            self.high = self.high.min(room / a);
+        } else if a < 0.0 {
+            self.low = self.low.max(room / a);
+        } else if room < -FEASIBILITY_TOLERANCE * (b.abs() + c.abs()).max(1e-300) {
+            (self.low, self.high) = (f64::INFINITY, f64::NEG_INFINITY);
+        }
+    }
+}
+
+/// A capacity counts as saturated (and stays fixed at its limit) within this share of it.
+const SATURATED: f64 = 1e-4;
+
+/// Covers the shortfalls of `x` with more production, then scales it to the limits.
+fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
+    let lp = &model.lp;
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    let mut x: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(j, &v)| v.clamp(lp.col_lower[j], lp.col_upper[j]))
+        .collect();
+    let current = model.groups.iter().find(|g| lp.cost[g.column] > 0.0)?;
+
+    for _ in 0..CORRECTION_ROUNDS {
+        let rows = lp.row_activity(&x);
+        let deficit: Vec<f64> = rows[..n].iter().map(|&r| (-r).max(0.0)).collect();
+        if deficit.iter().all(|&d| d == 0.0) {
+            break;
+        }
+        // Make more with the technique each product uses most, among those with room.
+        let mut chosen: Vec<Option<usize>> = vec![None; n];
+        for k in 0..techniques.len() {
+            let room = techniques.capacity[k].is_none_or(|c| x[k] < c);
+            let slot = &mut chosen[techniques.product[k] as usize];
+            if room && techniques.output[k] > 0.0 && slot.is_none_or(|c| x[k] > x[c]) {
+                *slot = Some(k);
+            }
+        }
+        let (leontief, _) = technology(economy, &chosen).ok()?;
+        let solution = leontief.solve(&[&deficit], false).ok()?;
+        let more = &solution.columns[0];
+        for j in 0..n {
+            if more[j] <= 0.0 {
+                continue;
+            }
+            match chosen[j] {
+                Some(k) => x[k] = (x[k] + more[j] / techniques.output[k]).min(lp.col_upper[k]),
+                None => {
+                    if let Some(c) = model.import_column[j] {
+                        x[c] += more[j];
+                    }
+                }
+            }
+        }
+    }
+
+    // What is still short comes out of the current group's lambda.
+    let rows = lp.row_activity(&x);
+    let size = row_sizes(lp, &x);
+    let mut lambda = x[current.column];
+    for &(i, q) in &current.targets {
+        let i = i as usize;
+        if rows[i] < 0.0 {
+            lambda = lambda.min(x[current.column] + rows[i] / q);
+        }
+    }
+    let mut rows = rows;
+    for &(i, q) in &current.targets {
+        rows[i as usize] += (x[current.column] - lambda) * q;
+    }
+    x[current.column] = lambda;
+    if (0..n).any(|i| rows[i] < -FEASIBILITY_TOLERANCE * size[i]) {
+        return None;
+    }
+    // Scale down to the limits (every row but the limits is homogeneous).
+    let mut scale: f64 = 1.0;
+    for i in n..lp.num_rows() {
+        if rows[i] > lp.row_upper[i] {
+            if lp.row_upper[i] < 0.0 {
+                return None;
+            }
+            scale = scale.min(lp.row_upper[i] / rows[i]);
+        }
+    }
+    if scale < 1.0 {
+        // A hair more, so the scaled use sits inside the limit after rounding.
+        let scale = scale * (1.0 - f64::EPSILON * 16.0);
+        x.iter_mut().for_each(|v| *v *= scale);
+    }
+    checked(lp, x, false)
+}
+
+/// `sum_j |M_ij x_j|` per row: the size a row's violation is measured against.
+fn row_sizes(lp: &LinearProgram, x: &[f64]) -> Vec<f64> {
+    let mut size = vec![0.0; lp.num_rows()];
+    for (j, &xj) in x.iter().enumerate() {
+        let (rows, values) = lp.column(j);
+        for (&i, &v) in rows.iter().zip(values) {
+            size[i as usize] += (v * xj).abs();
+        }
+    }
+    size
+}
+
+/// Whether every row of `lp` holds at `x`, to [`FEASIBILITY_TOLERANCE`] of its terms.
+pub fn rows_feasible(lp: &LinearProgram, x: &[f64]) -> bool {
+    let rows = lp.row_activity(x);
+    let size = row_sizes(lp, x);
+    (0..lp.num_rows()).all(|i| {
+        let slack = FEASIBILITY_TOLERANCE * size[i].max(1e-300);
+        rows[i] >= lp.row_lower[i] - slack && rows[i] <= lp.row_upper[i] + slack
+    })
+}
+
+/// An upper bound on the current stage's optimum from approximate row multipliers `y` (the
+/// convention of [`LinearProgram::dual_bound`]), with the multipliers that give it.
+pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f64>) {
+    let lp = &model.lp;
+    let n = economy.products.len();
+    // Balance rows (`>= 0`) take multipliers <= 0, limit rows (`<= b`) multipliers >= 0.
+    let mut y: Vec<f64> = y
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let v = if v.is_finite() { v } else { 0.0 };
+            if i < n { v.min(0.0) } else { v.max(0.0) }
+        })
+        .collect();
+    project_prices(economy, model, &mut y);
+    let mut best = (lp.dual_bound_within(&y, DUAL_ROUNDING), y.clone());
+    if let Some(current) = model.groups.iter().find(|g| lp.cost[g.column] > 0.0) {
+        // Normalise: the current bundle worth exactly its cost.
+        let worth: f64 = current
+            .targets
+            .iter()
+            .map(|&(i, q)| -y[i as usize] * q)
+            .sum();
+        if worth > 0.0 {
+            let factor = lp.cost[current.column] / worth;
+            let scaled: Vec<f64> = y.iter().map(|v| v * factor).collect();
+            let bound = lp.dual_bound_within(&scaled, DUAL_ROUNDING);
+            if bound < best.0 {
+                best = (bound, scaled);
+            }
+        }
+    }
+    best
+}
+
+/// The Bellman projection: lowers every product's price to what its cheapest way of making or
+/// importing it without a capacity costs at the current prices, until no such way earns more
+/// than it costs (or the sweeps run out). Prices only fall, so every sweep keeps the ones done.
+fn project_prices(economy: &Economy, model: &PlanLp, y: &mut [f64]) {
+    let lp = &model.lp;
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    // The unbounded ways to supply each product: technique columns, and imports.
+    let mut makers: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for k in 0..model.technique_count {
+        if !lp.col_upper[k].is_finite() {
+            makers[techniques.product[k] as usize].push(k);
+        }
+    }
+    for (i, c) in model.import_column.iter().enumerate() {
+        if let Some(c) = *c
+            && !lp.col_upper[c].is_finite()
+        {
+            makers[i].push(c);
+        }
+    }
+    for _ in 0..PROJECTION_SWEEPS {
+        let prices: &[f64] = y;
+        let lowered: Vec<(usize, f64)> = (0..n)
+            .into_par_iter()
+            .filter_map(|i| {
+                let price = -prices[i];
+                let mut cheapest = price;
+                for &c in &makers[i] {
+                    let (rows, values) = lp.column(c);
+                    let (mut made, mut cost) = (0.0, 0.0);
+                    for (&r, &v) in rows.iter().zip(values) {
+                        let r = r as usize;
+                        if r == i {
+                            made = v;
+                        } else {
+                            // Inputs (v < 0 on balance rows, price -y) and resources (v > 0,
+                            // valuation y) both cost `v * y`, as `-(-v)(-y)`.
+                            cost += v * prices[r];
+                        }
+                    }
+                    if made > 0.0 {
+                        cheapest = cheapest.min(cost / made);
+                    }
+                }
+                // Stop lowering at a relative hair: what is left, dual_bound's rounding covers.
+                (cheapest < price * (1.0 - 1e-12)).then_some((i, cheapest.max(0.0)))
+            })
+            .collect();
+        if lowered.is_empty() {
+            break;
+        }
+        for (i, price) in lowered {
+            y[i] = -price;
+        }
+    }
+}
