@@ -3,7 +3,9 @@
 
     python3 bench/run.py wiod        # WIOD 2011: chollima import + analyze vs pymrio read + calc_all
     python3 bench/run.py generated   # 10^6 products, 10^7 nonzeros: chollima analyze vs scipy
-    python3 bench/run.py all
+    python3 bench/run.py plan        # plan LPs (alternatives, capacities, trade, land): chollima
+                                     # plan (highs, pdlp) vs highspy, at --plan-products sizes
+    python3 bench/run.py all         # wiod + generated
 
 Options: --chollima PATH (default target/release/chollima), --repeat N, --products N, --inputs K.
 Prints a Markdown table (paste into BENCHMARKS.md) and writes bench/out/results.json.
@@ -189,9 +191,65 @@ def bench_generated(args):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# --- Plans: chollima plan against highspy on the same LP ------------------------------------
+
+HIGHSPY_PLAN = r"""
+import sys, time
+sys.path.insert(0, sys.argv[2])
+import compare_highspy
+start = time.perf_counter()
+# The peer as users run it: highspy with its default options, the LP built from the files.
+lambdas = compare_highspy.solve(sys.argv[1], tight=False)
+print("RESULT", lambdas, time.perf_counter() - start)
+"""
+
+
+def bench_plan(args):
+    rows = []
+    for products in args.plan_products:
+        tmp = tempfile.mkdtemp(prefix="chollima-plan-bench-")
+        try:
+            package = os.path.join(tmp, "plan")
+            subprocess.run([args.chollima, "-q", "generate", "--products", str(products), "--inputs", "10",
+                            "--seed", "21", "--alternatives", "0.3", "--capacities", "0.3", "--trade", "0.1",
+                            "--land", "--out", package], check=True)
+            row = {"products": products}
+            for method, gap in [("pdlp", args.plan_gap), ("highs", 1e-6)]:
+                out = os.path.join(tmp, method)
+                command = [args.chollima, "-q", "plan", package, "--out", out, "--method", method,
+                           "--gap", str(gap), "--time-limit", str(args.plan_timeout)]
+                start = time.perf_counter()
+                process = subprocess.Popen(command)
+                _, status, usage = os.wait4(process.pid, 0)
+                wall = time.perf_counter() - start
+                with open(os.path.join(out, "summary.json")) as f:
+                    summary = json.load(f)
+                row[method] = {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "status": summary["status"],
+                               "lambda": summary["lambda"], "gap": summary["gap"], "exit": status >> 8}
+            try:
+                run = subprocess.run([sys.executable, "-c", HIGHSPY_PLAN, package, os.path.join(ROOT, "scripts")],
+                                     capture_output=True, text=True, timeout=args.plan_timeout)
+                line = [l for l in run.stdout.splitlines() if l.startswith("RESULT")][-1]
+                row["highspy"] = {"seconds": float(line.split()[-1]), "result": line}
+            except subprocess.TimeoutExpired:
+                row["highspy"] = {"seconds": None, "result": f"did not finish in {args.plan_timeout} s"}
+            rows.append(row)
+            hp = row["highspy"]["seconds"]
+            ratio = f"{hp / row['pdlp']['seconds']:.1f}x" if hp else "-"
+            print(f"| plan, {products} products | pdlp {row['pdlp']['seconds']:.2f} s ({row['pdlp']['status']}, "
+                  f"gap {row['pdlp']['gap']}) | highs {row['highs']['seconds']:.2f} s ({row['highs']['status']}) | "
+                  f"highspy {hp if hp else row['highspy']['result']} | {ratio} |", flush=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", choices=["wiod", "generated", "all"])
+    parser.add_argument("which", choices=["wiod", "generated", "plan", "all"])
+    parser.add_argument("--plan-products", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--plan-gap", type=float, default=1e-6, help="gap asked of --method pdlp")
+    parser.add_argument("--plan-timeout", type=float, default=600.0, help="seconds per solver and size")
     parser.add_argument("--chollima", default=os.path.join(ROOT, "target", "release", "chollima"))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--products", type=int, default=1_000_000)
@@ -212,6 +270,8 @@ def main():
         print(f"| generated {g['products']} products, {g['nonzeros']} nonzeros | chollima analyze {g['chollima']['best']:.2f} s, "
               f"{g['chollima']['peak_mib']:.0f} MiB ({g['chollima']['method']}) | scipy bicgstab {s['bicgstab']['best']:.2f} s "
               f"({s['bicgstab']['peak_mib']:.0f} MiB), neumann {s['neumann']['best']:.2f} s | {g['ratio']:.1f}x |")
+    if args.which == "plan":
+        results["plan"] = bench_plan(args)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=2)

@@ -34,12 +34,14 @@ const PROJECTION_SWEEPS: usize = 500;
 /// lambda: the plan is unbounded); `None` when the repair cannot make one (a pure intermediate short with
 /// nothing to make it, a held lambda that no longer fits the resources, ...).
 pub fn feasible_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
-    let along = technology_point(economy, model, x);
-    let corrected = corrected_point(economy, model, x);
-    match (along, corrected) {
-        (Some(a), Some(c)) => Some(if a.1 >= c.1 { a } else { c }),
-        (a, c) => a.or(c),
-    }
+    [
+        technology_point(economy, model, x, true),
+        technology_point(economy, model, x, false),
+        corrected_point(economy, model, x),
+    ]
+    .into_iter()
+    .flatten()
+    .max_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// The best plan along the technology of `x`: saturated capacities and trade stay as they are,
@@ -47,28 +49,47 @@ pub fn feasible_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(V
 /// largest the limits allow. Gross outputs are affine in lambda, `g = lambda g_t + g_0`, from
 /// one Leontief solve with two right-hand sides, so every limit is a bound on lambda. Products
 /// that fixed supply already covers at that lambda are not made at all, and the solve repeated.
-fn technology_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
+/// Without `fix_saturated` every technique scales with lambda: a lower lambda, but a plan even
+/// where the iterate's saturated techniques need more than they can get.
+fn technology_point(
+    economy: &Economy,
+    model: &PlanLp,
+    x: &[f64],
+    fix_saturated: bool,
+) -> Option<(Vec<f64>, f64)> {
     let lp = &model.lp;
     let n = economy.products.len();
     let techniques = &economy.techniques;
     let current = model.groups.iter().find(|g| lp.cost[g.column] > 0.0)?;
-    let mut x: Vec<f64> = x
-        .iter()
-        .enumerate()
-        .map(|(j, &v)| v.clamp(lp.col_lower[j], lp.col_upper[j]))
-        .collect();
+    let mut x = clamped(model, x);
     // Fixed: techniques at (or within a hair of) their capacity. The others make up each
     // product's mix, by their share of its output.
     let mut fixed = vec![false; techniques.len()];
     let mut made = vec![0.0; n];
     for k in 0..techniques.len() {
-        if let Some(cap) = techniques.capacity[k]
+        if fix_saturated
+            && let Some(cap) = techniques.capacity[k]
             && x[k] >= cap * (1.0 - SATURATED)
         {
             fixed[k] = true;
             x[k] = cap;
         } else if techniques.output[k] > 0.0 {
             made[techniques.product[k] as usize] += x[k] * techniques.output[k];
+        }
+    }
+    // A product whose every technique is saturated keeps them variable: its capacities then
+    // bound lambda instead of leaving a requirement nothing can meet.
+    let mut has_room = vec![false; n];
+    for k in 0..techniques.len() {
+        if !fixed[k] && techniques.output[k] > 0.0 {
+            has_room[techniques.product[k] as usize] = true;
+        }
+    }
+    for k in 0..techniques.len() {
+        let i = techniques.product[k] as usize;
+        if fixed[k] && !has_room[i] && techniques.output[k] > 0.0 {
+            fixed[k] = false;
+            made[i] += x[k] * techniques.output[k];
         }
     }
     // Products the iterate does not make yet: their first technique with room.
@@ -99,27 +120,37 @@ fn technology_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec
             per_product[techniques.product[k] as usize].push(k);
         }
     }
-    // b_0: the other groups' targets, exports, less imports and what fixed techniques make.
+    // Trade scales with lambda (in the iterate's proportion to it), so a product the iterate
+    // exports or imports a little too much of bounds lambda instead of breaking the plan;
+    // without a positive lambda in the iterate, trade stays as it is.
+    let iterate_lambda = x[current.column];
+    let trade_per_lambda = (iterate_lambda > 0.0).then(|| 1.0 / iterate_lambda);
+    let is_trade =
+        |j: usize| j >= model.technique_count && model.groups.iter().all(|g| g.column != j);
+    // Per unit of lambda: the current targets and scaled trade. Constant (b_0): the other
+    // groups' targets, fixed trade, less what fixed techniques make.
+    let mut target = vec![0.0; n];
+    for &(i, q) in &current.targets {
+        target[i as usize] += q;
+    }
     let mut constant = vec![0.0; n];
     for group in model.groups.iter().filter(|g| g.column != current.column) {
         for &(i, q) in &group.targets {
             constant[i as usize] += x[group.column] * q;
         }
     }
-    for j in model.technique_count..lp.num_cols() {
-        if model.groups.iter().all(|g| g.column != j) {
-            subtract_column(lp, j, x[j], n, &mut constant);
+    for j in (model.technique_count..lp.num_cols()).filter(|&j| is_trade(j)) {
+        match trade_per_lambda {
+            Some(per) => subtract_column(lp, j, x[j] * per, n, &mut target),
+            None => subtract_column(lp, j, x[j], n, &mut constant),
         }
     }
     for k in (0..techniques.len()).filter(|&k| fixed[k]) {
         subtract_column(lp, k, x[k], n, &mut constant);
     }
-    let mut target = vec![0.0; n];
-    for &(i, q) in &current.targets {
-        target[i as usize] += q;
-    }
-    // Use of the limit rows by fixed columns (the constant part).
+    // Use of the limit rows: by fixed columns (constant) and by scaled trade (per lambda).
     let mut fixed_use = vec![0.0; lp.num_rows()];
+    let mut trade_use = vec![0.0; lp.num_rows()];
     for j in 0..lp.num_cols() {
         let variable_technique = j < model.technique_count && !fixed[j];
         if variable_technique || model.groups.iter().any(|g| g.column == j) {
@@ -128,11 +159,15 @@ fn technology_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec
         let (rows, values) = lp.column(j);
         for (&r, &v) in rows.iter().zip(values) {
             if r as usize >= n {
-                fixed_use[r as usize] += v * x[j];
+                match trade_per_lambda {
+                    Some(per) if is_trade(j) => trade_use[r as usize] += v * x[j] * per,
+                    _ => fixed_use[r as usize] += v * x[j],
+                }
             }
         }
     }
 
+    let sizes = row_sizes(lp, &x);
     let mut lambda = f64::NAN;
     let mut unbounded = false;
     for _ in 0..CORRECTION_ROUNDS + 1 {
@@ -142,17 +177,17 @@ fn technology_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec
         for i in 0..n {
             if per_product[i].is_empty() {
                 // Nothing more can be made: the requirement must be covered already.
-                bounds.limit(per_lambda[i], base[i], 0.0);
+                bounds.limit(per_lambda[i], base[i], 0.0, sizes[i]);
             }
         }
-        let mut row_a = vec![0.0; lp.num_rows()];
+        let mut row_a = trade_use.clone();
         let mut row_b = fixed_use.clone();
         for (i, list) in per_product.iter().enumerate() {
             for &k in list {
                 let per = shares[k] / techniques.output[k];
                 let (a, b) = (per * per_lambda[i], per * base[i]);
                 if let Some(cap) = techniques.capacity[k] {
-                    bounds.limit(a, b, cap);
+                    bounds.limit(a, b, cap, cap);
                 }
                 let (rows, values) = lp.column(k);
                 for (&r, &v) in rows.iter().zip(values) {
@@ -164,7 +199,7 @@ fn technology_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec
             }
         }
         for r in n..lp.num_rows() {
-            bounds.limit(row_a[r], row_b[r], lp.row_upper[r]);
+            bounds.limit(row_a[r], row_b[r], lp.row_upper[r], sizes[r]);
         }
         let (low, high) = (bounds.low, bounds.high);
         if high.is_nan() || low.is_nan() || high < low {
@@ -204,6 +239,11 @@ fn technology_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec
         let i = techniques.product[k] as usize;
         if !fixed[k] && !per_product[i].contains(&k) {
             *value = 0.0;
+        }
+    }
+    if let Some(per) = trade_per_lambda {
+        for j in (model.technique_count..lp.num_cols()).filter(|&j| is_trade(j)) {
+            x[j] *= lambda * per;
         }
     }
     x[current.column] = lambda;
@@ -303,13 +343,15 @@ impl LambdaBounds {
         LambdaBounds { low, high }
     }
 
-    fn limit(&mut self, a: f64, b: f64, c: f64) {
+    /// Adds `a lambda + b <= c`; a limit that does not depend on lambda may be violated by
+    /// [`FEASIBILITY_TOLERANCE`] of `size` (the size of the row's terms), rounding.
+    fn limit(&mut self, a: f64, b: f64, c: f64, size: f64) {
         let room = c - b;
         if a > 0.0 {
             self.high = self.high.min(room / a);
         } else if a < 0.0 {
             self.low = self.low.max(room / a);
-        } else if room < -FEASIBILITY_TOLERANCE * (b.abs() + c.abs()).max(1e-300) {
+        } else if room < -FEASIBILITY_TOLERANCE * (size + b.abs() + c.abs()) {
             (self.low, self.high) = (f64::INFINITY, f64::NEG_INFINITY);
         }
     }
@@ -323,11 +365,7 @@ fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<
     let lp = &model.lp;
     let n = economy.products.len();
     let techniques = &economy.techniques;
-    let mut x: Vec<f64> = x
-        .iter()
-        .enumerate()
-        .map(|(j, &v)| v.clamp(lp.col_lower[j], lp.col_upper[j]))
-        .collect();
+    let mut x = clamped(model, x);
     let current = model.groups.iter().find(|g| lp.cost[g.column] > 0.0)?;
 
     for _ in 0..CORRECTION_ROUNDS {
@@ -397,6 +435,24 @@ fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<
         x.iter_mut().for_each(|v| *v *= scale);
     }
     checked(lp, x, false)
+}
+
+/// `x` within its bounds, and every group but the current one at its lower bound: the held
+/// fulfilment of earlier stages (or the floor of later ones) and no more, so what the iterate
+/// gave them beyond that goes to the current group.
+fn clamped(model: &PlanLp, x: &[f64]) -> Vec<f64> {
+    let lp = &model.lp;
+    let mut x: Vec<f64> = x
+        .iter()
+        .enumerate()
+        .map(|(j, &v)| v.clamp(lp.col_lower[j], lp.col_upper[j]))
+        .collect();
+    for g in &model.groups {
+        if lp.cost[g.column] == 0.0 && lp.col_lower[g.column].is_finite() {
+            x[g.column] = lp.col_lower[g.column];
+        }
+    }
+    x
 }
 
 /// `sum_j |M_ij x_j|` per row: the size a row's violation is measured against.
