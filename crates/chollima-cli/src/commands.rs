@@ -190,6 +190,13 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
              binds the techniques the targets need); declare the scarce resources in \
              economy.toml and their use in techniques.csv"
         ),
+        None if plan.gap.is_finite() => eprintln!(
+            "error: the solver stopped ({}) before reaching the gap {:.1e}: the plan written is \
+             feasible and certified within {:.1e}; give it more --time-limit or a larger --gap",
+            plan.status.name(),
+            args.gap,
+            plan.gap
+        ),
         None => eprintln!(
             "error: no optimal plan: the solver ended with status {}",
             plan.status.name()

@@ -233,7 +233,9 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
         } else {
             highs_solver::solve(&model.lp, &settings.highs)
         };
-        let lambda = if solution.status.solved() {
+        // A first-order run stopped by a limit still returns its best certified feasible plan.
+        let stopped_with_plan = !solution.status.solved() && !solution.x.is_empty();
+        let lambda = if solution.status.solved() || stopped_with_plan {
             solution.x[group.column]
         } else {
             f64::NAN
@@ -245,6 +247,13 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
         });
+        if stopped_with_plan {
+            let status = solution.status;
+            let mut plan = finish(economy, &model, &solution, stages, start);
+            plan.method = "pdlp";
+            plan.status = status;
+            return plan;
+        }
         if !solution.status.solved() {
             let diagnosis = (solution.status == Status::Infeasible)
                 .then(|| diagnosis::shortfalls(economy, &model, &settings.highs));
