@@ -99,10 +99,16 @@ pub fn solve_stage(
         Termination::TimeLimit => Status::TimeLimit,
     };
     let (x, objective) = best_primal.unwrap_or((Vec::new(), f64::NAN));
+    // A plan stopped before any finite bound has no prices to show: zeros, and an infinite gap.
+    let row_dual = if best_bound.1.is_empty() {
+        vec![0.0; model.lp.num_rows()]
+    } else {
+        best_bound.1
+    };
     let solution = LpSolution {
         status,
         x,
-        row_dual: best_bound.1,
+        row_dual,
         objective,
         dual_bound: best_bound.0,
     };

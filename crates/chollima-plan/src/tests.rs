@@ -332,3 +332,34 @@ fn first_order_certificates_bracket_the_exact_optimum() {
         }
     }
 }
+
+/// Regression guard: a first-order run stopped by a limit keeps its best certified plan (its
+/// lambda and gap are reported, not thrown away).
+#[test]
+fn a_stopped_first_order_run_keeps_its_best_certified_plan() {
+    let economy = chollima_generate::generate(&chollima_generate::GenerateConfig {
+        products: 150,
+        inputs: 6,
+        seed: 5,
+        alternatives: 0.3,
+        capacities: 0.3,
+        land: true,
+        ..Default::default()
+    })
+    .expect("a valid configuration");
+    let mut settings = settings(Method::Pdlp);
+    settings.gap = 1e-15;
+    settings.pdlp.max_iterations = 64;
+    let stopped = plan(&economy, &settings);
+    assert_eq!(stopped.status, Status::IterationLimit);
+    let exact = plan(&economy, &self::settings(Method::Highs));
+    let (found, optimum) = (stopped.lambdas[0].1, exact.lambdas[0].1);
+    assert!(
+        found.is_finite() && found <= optimum * (1.0 + 1e-8),
+        "{found} vs {optimum}"
+    );
+    assert!(
+        stopped.gap.is_finite() && optimum <= found + stopped.gap * optimum.max(1.0) * 1.000001
+    );
+    assert!(stopped.activity.iter().any(|&a| a > 0.0));
+}
