@@ -1,8 +1,8 @@
 //! One plan stage by the first-order method ([`crate::pdlp`]), certified as it goes: every
 //! offered iterate is made feasible and its prices bounded ([`crate::certify`]); the best
 //! feasible plan and the best bound are kept, and the run stops when their relative gap is
-//! within the target. Certifying costs about as much as a few dozen iterations, so after the
-//! first thousand iterations only every fourth offer is certified. The certificates also settle the other
+//! within the target. Certifying costs about as much as a few dozen iterations, so it runs only
+//! as often as keeps it under a third of the time. The certificates also settle the other
 //! outcomes: a feasible point on a ray that nothing limits proves the plan unbounded, a bound
 //! below lambda's floor proves it infeasible.
 
@@ -16,9 +16,6 @@ use crate::highs_solver::{LpSolution, Status};
 use crate::lp::relative_gap;
 use crate::pdlp::{self, PdlpSettings, Termination};
 use crate::{Progress, ProgressSink};
-
-/// Up to this iteration every offered iterate is certified, beyond it every fourth.
-const CERTIFY_EVERY_OFFER_UNTIL: usize = 1024;
 
 /// A certified bound this far (relative) below lambda's floor proves the floor out of reach.
 const FLOOR_ROUNDING: f64 = 1e-9;
@@ -39,6 +36,8 @@ pub fn solve_stage(
     let mut best_primal: Option<(Vec<f64>, f64)> =
         warm.and_then(|(x, _)| certify::feasible_as_is(model, x));
     let mut best_bound: (f64, Vec<f64>) = (f64::INFINITY, Vec::new());
+    let mut certify_seconds = 0.0;
+    let mut last_certified = f64::NEG_INFINITY;
     let mut verdict: Option<Status> = None;
     let floor = model
         .groups
@@ -46,13 +45,12 @@ pub fn solve_stage(
         .find(|g| model.lp.cost[g.column] > 0.0)
         .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
     let outcome = pdlp::solve(&model.lp, warm, settings, |iterate| {
-        // Certify at every offer (every 64 iterations) up to iteration 1024, then at every
-        // fourth: a schedule by iterations, not by the clock, so a run's answer does not depend
-        // on how busy the machine is.
-        let offer = iterate.iteration / pdlp::RESTART_CHECK;
-        if iterate.iteration > CERTIFY_EVERY_OFFER_UNTIL && !offer.is_multiple_of(4) && !iterate.last {
+        let now = clock.elapsed().as_secs_f64();
+        // Certify at most a third of the time, but always at the first offer.
+        if now - last_certified < 2.0 * certify_seconds {
             return false;
         }
+        let started = Instant::now();
         if let Some((x, objective)) = certify::feasible_point(economy, model, iterate.x)
             && best_primal.as_ref().is_none_or(|b| objective > b.1)
         {
@@ -62,7 +60,8 @@ pub fn solve_stage(
         if bound < best_bound.0 {
             best_bound = (bound, y);
         }
-        let seconds = clock.elapsed().as_secs_f64();
+        certify_seconds = started.elapsed().as_secs_f64();
+        last_certified = clock.elapsed().as_secs_f64();
         let primal = best_primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1);
         if primal == f64::INFINITY {
             verdict = Some(Status::Unbounded);
@@ -81,7 +80,7 @@ pub fn solve_stage(
                 objective: primal,
                 bound: best_bound.0,
                 gap: current_gap,
-                seconds,
+                seconds: last_certified,
             });
         }
         current_gap <= gap

@@ -53,8 +53,6 @@ pub struct Iterate<'a> {
     pub iteration: usize,
     /// The relative KKT error of the point (scaled problem), for progress reports.
     pub kkt: f64,
-    /// Whether this is the last offer (a limit is reached): certify it whatever the schedule.
-    pub last: bool,
 }
 
 /// The last iterate handed out and how the run ended.
@@ -69,7 +67,7 @@ pub struct PdlpOutcome {
 /// Rows and columns per parallel task.
 const CHUNK: usize = 2048;
 /// Iterations between restart checks (and between calls of the check callback at most).
-pub const RESTART_CHECK: usize = 64;
+const RESTART_CHECK: usize = 64;
 /// PDLP's restart parameters (sufficient, necessary, artificial).
 const BETA_SUFFICIENT: f64 = 0.2;
 const BETA_NECESSARY: f64 = 0.8;
@@ -514,7 +512,6 @@ pub fn solve(
             y: &y,
             iteration: iterations,
             kkt: candidate_kkt,
-            last: timed_out || iterations >= settings.max_iterations,
         });
         if stop || timed_out {
             termination = if stop {
