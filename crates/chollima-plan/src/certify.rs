@@ -121,15 +121,10 @@ fn technology_point(
         }
     }
     // Trade scales with lambda (in the iterate's proportion to it), so a product the iterate
-    // exports or imports a little too much of bounds lambda instead of breaking the plan.
-    // Trade stays as it is without a positive lambda in the iterate, and when earlier groups
-    // hold fulfilment of their own: their imports must not shrink with the current lambda.
+    // exports or imports a little too much of bounds lambda instead of breaking the plan;
+    // without a positive lambda in the iterate, trade stays as it is.
     let iterate_lambda = x[current.column];
-    let others_held = model
-        .groups
-        .iter()
-        .any(|g| g.column != current.column && x[g.column] > 0.0);
-    let trade_per_lambda = (iterate_lambda > 0.0 && !others_held).then(|| 1.0 / iterate_lambda);
+    let trade_per_lambda = (iterate_lambda > 0.0).then(|| 1.0 / iterate_lambda);
     let is_trade =
         |j: usize| j >= model.technique_count && model.groups.iter().all(|g| g.column != j);
     // Per unit of lambda: the current targets and scaled trade. Constant (b_0): the other
@@ -253,12 +248,6 @@ fn technology_point(
     }
     x[current.column] = lambda;
     checked(lp, x, unbounded)
-}
-
-/// `x` as it is, with its objective, when it is a feasible point of the current stage: the
-/// previous stage's plan, say, which the held lambdas keep feasible.
-pub fn feasible_as_is(model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
-    checked(&model.lp, x.to_vec(), false)
 }
 
 /// `x` with its objective (infinite for a point on an unlimited ray) when it is feasible.

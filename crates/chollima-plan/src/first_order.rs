@@ -32,9 +32,7 @@ pub fn solve_stage(
     stage: &str,
 ) -> (LpSolution, usize) {
     let clock = Instant::now();
-    // The previous stage's plan is feasible here (its lambdas are held below what it reached).
-    let mut best_primal: Option<(Vec<f64>, f64)> =
-        warm.and_then(|(x, _)| certify::feasible_as_is(model, x));
+    let mut best_primal: Option<(Vec<f64>, f64)> = None;
     let mut best_bound: (f64, Vec<f64>) = (f64::INFINITY, Vec::new());
     let mut certify_seconds = 0.0;
     let mut last_certified = f64::NEG_INFINITY;

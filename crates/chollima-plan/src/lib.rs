@@ -264,14 +264,7 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
         // Hold this group's optimum (less a relative hair, so rounding cannot make the next
         // stage infeasible) while the next ones are maximised.
         let column = group.column;
-        // A first-order stage holds its lambda a quarter of the gap lower: within the accuracy
-        // asked, and room for the next stage's repairs to reach it.
-        let hold = if first_order {
-            HOLD_TOLERANCE.max(settings.gap / 4.0)
-        } else {
-            HOLD_TOLERANCE
-        };
-        let held = lambda - hold * lambda.abs().max(1.0);
+        let held = lambda - HOLD_TOLERANCE * lambda.abs().max(1.0);
         model.lp.col_lower[column] = held.max(model.floor.min(lambda));
         last = Some(solution);
     }
