@@ -248,11 +248,7 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
             seconds: stage_start.elapsed().as_secs_f64(),
         });
         if stopped_with_plan {
-            let status = solution.status;
-            let mut plan = finish(economy, &model, &solution, stages, start);
-            plan.method = "pdlp";
-            plan.status = status;
-            return plan;
+            return finish(economy, &model, &solution, stages, "pdlp", start);
         }
         if !solution.status.solved() {
             let diagnosis = (solution.status == Status::Infeasible)
@@ -272,12 +268,8 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
         // No targets at all: nothing to plan for.
         return empty_plan(economy, &model, Status::Optimal, None, start);
     };
-    let mut plan = finish(economy, &model, &solution, stages, start);
-    if first_order {
-        plan.method = "pdlp";
-        plan.status = solution.status;
-    }
-    plan
+    let method = if first_order { "pdlp" } else { "highs" };
+    finish(economy, &model, &solution, stages, method, start)
 }
 
 /// The plan from the closed form, certified through the LP's weak duality like any other.
@@ -315,17 +307,16 @@ fn closed_plan(
         objective,
         dual_bound,
     };
-    let mut plan = finish(economy, model, &solution, vec![stage], start);
-    plan.method = "closed-form";
-    plan
+    finish(economy, model, &solution, vec![stage], "closed-form", start)
 }
 
-/// Assembles the plan from the last stage's solution.
+/// Assembles the plan from the last stage's solution, with that solution's status.
 fn finish(
     economy: &Economy,
     model: &PlanLp,
     solution: &LpSolution,
     stages: Vec<Stage>,
+    method: &'static str,
     start: Instant,
 ) -> Plan {
     let n = economy.products.len();
@@ -374,7 +365,7 @@ fn finish(
     }));
     let gap = stages.iter().map(|s| s.gap).fold(0.0, f64::max);
     Plan {
-        status: Status::Optimal,
+        status: solution.status,
         lambdas,
         stages,
         activity,
@@ -386,7 +377,7 @@ fn finish(
         resources,
         binding,
         gap,
-        method: "highs",
+        method,
         seconds: start.elapsed().as_secs_f64(),
         diagnosis: None,
     }
