@@ -146,11 +146,7 @@ mod tests {
 
     #[test]
     fn solves_a_small_program_with_a_tight_certificate() {
-        let mut lp = LinearProgram::with_rows(2);
-        lp.row_upper = vec![6.0, 7.0];
-        lp.push_column(1.0, 0.0, f64::INFINITY, [(0, 3.0)]);
-        lp.push_column(2.0, 0.0, f64::INFINITY, [(0, 1.0), (1, 1.0)]);
-        lp.push_column(1.0, 0.0, f64::INFINITY, [(1, 2.0)]);
+        let lp = crate::lp::tests::example();
         let s = solve(&lp, &HighsSettings::default());
         assert_eq!(s.status, Status::Optimal);
         assert!((s.objective - 12.5).abs() < 1e-9);

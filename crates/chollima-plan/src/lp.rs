@@ -196,12 +196,12 @@ pub fn relative_gap(primal: f64, upper: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// max x + 2y + z; 3x + y <= 6; y + 2z <= 7; x, y, z >= 0: optimum 12.5 at (0, 6, 0.5), with
     /// row duals (1.5, 0.5).
-    fn example() -> LinearProgram {
+    pub(crate) fn example() -> LinearProgram {
         let mut lp = LinearProgram::with_rows(2);
         lp.row_upper = vec![6.0, 7.0];
         lp.push_column(1.0, 0.0, f64::INFINITY, [(0, 3.0)]);

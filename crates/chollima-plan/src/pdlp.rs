@@ -572,11 +572,7 @@ mod tests {
     /// max x + 2y + z; 3x + y <= 6; y + 2z <= 7; x, y, z >= 0: optimum 12.5 at (0, 6, 0.5).
     #[test]
     fn pdhg_converges_on_a_small_lp() {
-        let mut lp = LinearProgram::with_rows(2);
-        lp.row_upper = vec![6.0, 7.0];
-        lp.push_column(1.0, 0.0, f64::INFINITY, [(0, 3.0)]);
-        lp.push_column(2.0, 0.0, f64::INFINITY, [(0, 1.0), (1, 1.0)]);
-        lp.push_column(1.0, 0.0, f64::INFINITY, [(1, 2.0)]);
+        let lp = crate::lp::tests::example();
         let outcome = solve(&lp, None, &PdlpSettings::default(), |it| {
             lp.primal_infeasibility(it.x) < 1e-9
                 && (lp.dual_bound(it.y) - lp.objective(it.x)).abs() < 1e-8
