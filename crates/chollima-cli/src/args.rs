@@ -63,6 +63,9 @@ pub enum PlanMethodArg {
     Highs,
     /// The first-order method (PDHG as in PDLP): certified to within --gap, for large plans.
     Pdlp,
+    /// Merit-order price iteration: supply filled cheapest way first at prices from what
+    /// binds; certified to within --gap, for large plans.
+    Merit,
 }
 
 #[derive(Debug, Args)]

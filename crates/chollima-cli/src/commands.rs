@@ -124,6 +124,7 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
             PlanMethodArg::Auto => chollima_engine::PlanMethod::Auto,
             PlanMethodArg::Highs => chollima_engine::PlanMethod::Highs,
             PlanMethodArg::Pdlp => chollima_engine::PlanMethod::Pdlp,
+            PlanMethodArg::Merit => chollima_engine::PlanMethod::Merit,
         },
         ..Default::default()
     };

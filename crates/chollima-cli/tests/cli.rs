@@ -576,25 +576,29 @@ fn the_kantorovich_fixture_plans_in_priority_order() {
     assert!(s["gap"].as_f64().unwrap() < 1e-6, "{s}");
 }
 
+/// Runs `chollima -q plan PACKAGE --out OUT --method METHOD --gap GAP` (expecting success) and
+/// returns its summary.
+fn plan_summary(package: &Path, out: &Path, method: &str, gap: &str) -> serde_json::Value {
+    ok(chollima(&[
+        "-q",
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--method",
+        method,
+        "--gap",
+        gap,
+    ]));
+    summary(out)
+}
+
 #[test]
 fn the_first_order_method_matches_highs_within_its_certified_gap() {
     let dir = tempfile::tempdir().unwrap();
     let package = root().join("crates/chollima-package/tests/fixtures/kantorovich");
-    let run = |method: &str, gap: &str| {
-        let out = dir.path().join(method);
-        ok(chollima(&[
-            "-q",
-            "plan",
-            package.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--method",
-            method,
-            "--gap",
-            gap,
-        ]));
-        summary(&out)
-    };
+    let run =
+        |method: &str, gap: &str| plan_summary(&package, &dir.path().join(method), method, gap);
     let exact = run("highs", "1e-6");
     let first_order = run("pdlp", "1e-7");
     assert_eq!(first_order["status"], "near_optimal", "{first_order}");
@@ -613,6 +617,39 @@ fn the_first_order_method_matches_highs_within_its_certified_gap() {
             "{group}: {got} vs {want}"
         );
     }
+}
+
+#[test]
+fn merit_orders_plan_within_their_certified_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    // Alternatives with labour and land: both bind, so the optimum mixes techniques and the
+    // merit plan stops short of it, within the gap it certifies.
+    let package = dir.path().join("economy");
+    ok(chollima(&[
+        "generate",
+        "--products",
+        "300",
+        "--inputs",
+        "8",
+        "--seed",
+        "5",
+        "--alternatives",
+        "0.5",
+        "--land",
+        "--out",
+        package.to_str().unwrap(),
+    ]));
+    let run = |method: &str| plan_summary(&package, &dir.path().join(method), method, "1e-2");
+    let (exact, merit) = (run("highs"), run("merit"));
+    assert_eq!(merit["method"], "merit");
+    assert_eq!(merit["status"], "near_optimal", "{merit}");
+    let gap = merit["gap"].as_f64().unwrap();
+    assert!(gap <= 1e-2, "{merit}");
+    let (want, got) = (
+        exact["lambda"]["all"].as_f64().unwrap(),
+        merit["lambda"]["all"].as_f64().unwrap(),
+    );
+    assert!(got <= want * (1.0 + 1e-8) && want <= got + gap * want.max(1.0) * 1.000001);
 }
 
 #[test]

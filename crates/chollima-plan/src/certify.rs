@@ -251,7 +251,7 @@ fn technology_point(
 }
 
 /// `x` with its objective (infinite for a point on an unlimited ray) when it is feasible.
-fn checked(lp: &LinearProgram, x: Vec<f64>, unbounded: bool) -> Option<(Vec<f64>, f64)> {
+pub(crate) fn checked(lp: &LinearProgram, x: Vec<f64>, unbounded: bool) -> Option<(Vec<f64>, f64)> {
     let feasible = x
         .iter()
         .enumerate()
@@ -268,7 +268,13 @@ fn checked(lp: &LinearProgram, x: Vec<f64>, unbounded: bool) -> Option<(Vec<f64>
 }
 
 /// `constant[i] -= M_ij x_j` over the balance rows of column `j`.
-fn subtract_column(lp: &LinearProgram, j: usize, xj: f64, n: usize, constant: &mut [f64]) {
+pub(crate) fn subtract_column(
+    lp: &LinearProgram,
+    j: usize,
+    xj: f64,
+    n: usize,
+    constant: &mut [f64],
+) {
     let (rows, values) = lp.column(j);
     for (&r, &v) in rows.iter().zip(values) {
         if (r as usize) < n {
@@ -280,13 +286,27 @@ fn subtract_column(lp: &LinearProgram, j: usize, xj: f64, n: usize, constant: &m
 /// Gross outputs per unit of lambda and at lambda 0 under the mixed technology: `(I - A_mix)^-1`
 /// applied to the target and to the constant requirement. Products without a mix get a zero
 /// column (their "output" is then what they lack).
-fn mixed_solve(
+pub(crate) fn mixed_solve(
     economy: &Economy,
     shares: &[f64],
     per_product: &[Vec<usize>],
     target: &[f64],
     constant: &[f64],
 ) -> Option<(Vec<f64>, Vec<f64>)> {
+    let leontief = mixed_leontief(economy, shares, per_product)?;
+    let mut solution = leontief.solve(&[target, constant], false).ok()?;
+    let base = solution.columns.pop()?;
+    let per_lambda = solution.columns.pop()?;
+    Some((per_lambda, base))
+}
+
+/// `I - A_mix` of the mixed technology: column `i` holds the inputs of one unit of product `i`
+/// made by its mix (`shares` of each technique in `per_product[i]`); empty mixes give zero columns.
+pub(crate) fn mixed_leontief(
+    economy: &Economy,
+    shares: &[f64],
+    per_product: &[Vec<usize>],
+) -> Option<chollima_linalg::Leontief> {
     let techniques = &economy.techniques;
     let n = economy.products.len();
     let mut col_start = vec![0usize];
@@ -318,18 +338,14 @@ fn mixed_solve(
         values.extend(entries.iter().map(|e| e.1));
         col_start.push(rows.len());
     }
-    let leontief = chollima_linalg::Leontief::from_columns(
+    chollima_linalg::Leontief::from_columns(
         n,
         col_start,
         rows,
         values,
         chollima_linalg::LeontiefSettings::default(),
     )
-    .ok()?;
-    let mut solution = leontief.solve(&[target, constant], false).ok()?;
-    let base = solution.columns.pop()?;
-    let per_lambda = solution.columns.pop()?;
-    Some((per_lambda, base))
+    .ok()
 }
 
 /// The interval of lambda that a set of limits `a lambda + b <= c` leaves.
@@ -358,7 +374,7 @@ impl LambdaBounds {
 }
 
 /// A capacity counts as saturated (and stays fixed at its limit) within this share of it.
-const SATURATED: f64 = 1e-4;
+pub(crate) const SATURATED: f64 = 1e-4;
 
 /// Covers the shortfalls of `x` with more production, then scales it to the limits.
 fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
@@ -440,7 +456,7 @@ fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<
 /// `x` within its bounds, and every group but the current one at its lower bound: the held
 /// fulfilment of earlier stages (or the floor of later ones) and no more, so what the iterate
 /// gave them beyond that goes to the current group.
-fn clamped(model: &PlanLp, x: &[f64]) -> Vec<f64> {
+pub(crate) fn clamped(model: &PlanLp, x: &[f64]) -> Vec<f64> {
     let lp = &model.lp;
     let mut x: Vec<f64> = x
         .iter()
@@ -456,7 +472,7 @@ fn clamped(model: &PlanLp, x: &[f64]) -> Vec<f64> {
 }
 
 /// `sum_j |M_ij x_j|` per row: the size a row's violation is measured against.
-fn row_sizes(lp: &LinearProgram, x: &[f64]) -> Vec<f64> {
+pub(crate) fn row_sizes(lp: &LinearProgram, x: &[f64]) -> Vec<f64> {
     let mut size = vec![0.0; lp.num_rows()];
     for (j, &xj) in x.iter().enumerate() {
         let (rows, values) = lp.column(j);
@@ -515,7 +531,7 @@ pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f6
 /// The Bellman projection: lowers every product's price to what its cheapest way of making or
 /// importing it without a capacity costs at the current prices, until no such way earns more
 /// than it costs (or the sweeps run out). Prices only fall, so every sweep keeps the ones done.
-fn project_prices(economy: &Economy, model: &PlanLp, y: &mut [f64]) {
+pub(crate) fn project_prices(economy: &Economy, model: &PlanLp, y: &mut [f64]) {
     let lp = &model.lp;
     let n = economy.products.len();
     let techniques = &economy.techniques;

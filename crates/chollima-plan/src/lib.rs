@@ -33,6 +33,7 @@ mod first_order;
 pub mod formulation;
 mod highs_solver;
 pub mod lp;
+mod merit;
 pub mod mps;
 pub mod pdlp;
 
@@ -45,6 +46,7 @@ pub use diagnosis::Diagnosis;
 pub use formulation::{FOREIGN_EXCHANGE, Group, PlanLp};
 pub use highs_solver::{HighsSettings, LpSolution, Status, solve as solve_with_highs};
 pub use lp::{LinearProgram, relative_gap};
+pub use merit::MeritSettings;
 pub use pdlp::PdlpSettings;
 
 /// Which method computes the plan.
@@ -59,6 +61,9 @@ pub enum Method {
     Highs,
     /// The first-order method (PDHG in the manner of PDLP), certified to [`PlanSettings::gap`].
     Pdlp,
+    /// Merit-order price iteration: supply filled cheapest way first at prices that come from
+    /// what binds, certified to [`PlanSettings::gap`] (see the `merit` module).
+    Merit,
 }
 
 impl Method {
@@ -67,6 +72,7 @@ impl Method {
             Method::Auto => "auto",
             Method::Highs => "highs",
             Method::Pdlp => "pdlp",
+            Method::Merit => "merit",
         }
     }
 }
@@ -77,6 +83,7 @@ pub struct PlanSettings {
     pub method: Method,
     pub highs: HighsSettings,
     pub pdlp: PdlpSettings,
+    pub merit: MeritSettings,
     /// The certified relative duality gap the first-order methods stop at.
     pub gap: f64,
     /// Where long solves report how far they are.
@@ -89,6 +96,7 @@ impl Default for PlanSettings {
             method: Method::Auto,
             highs: HighsSettings::default(),
             pdlp: PdlpSettings::default(),
+            merit: MeritSettings::default(),
             gap: DEFAULT_GAP,
             progress: None,
         }
@@ -203,10 +211,10 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
     {
         return closed_plan(economy, &model, closed, start);
     }
-    let first_order = match settings.method {
-        Method::Pdlp => true,
-        Method::Highs => false,
-        Method::Auto => model.lp.nnz() > AUTO_FIRST_ORDER_NONZEROS,
+    let method = match settings.method {
+        Method::Auto if model.lp.nnz() > AUTO_FIRST_ORDER_NONZEROS => Method::Pdlp,
+        Method::Auto => Method::Highs,
+        chosen => chosen,
     };
     let mut stages = Vec::new();
     let mut last: Option<LpSolution> = None;
@@ -216,7 +224,19 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
             model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
         }
         let group = &model.groups[g];
-        let solution = if first_order {
+        let solution = if method == Method::Merit {
+            merit::solve_stage(
+                economy,
+                &model,
+                settings.gap,
+                &settings.merit,
+                last.as_ref()
+                    .map(|s| (s.x.as_slice(), s.row_dual.as_slice())),
+                settings.progress.as_ref(),
+                &group.name,
+            )
+            .0
+        } else if method == Method::Pdlp {
             let warm = last
                 .as_ref()
                 .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
@@ -248,7 +268,7 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
             seconds: stage_start.elapsed().as_secs_f64(),
         });
         if stopped_with_plan {
-            return finish(economy, &model, &solution, stages, "pdlp", start);
+            return finish(economy, &model, &solution, stages, method.name(), start);
         }
         if !solution.status.solved() {
             let diagnosis = (solution.status == Status::Infeasible)
@@ -268,8 +288,7 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
         // No targets at all: nothing to plan for.
         return empty_plan(economy, &model, Status::Optimal, None, start);
     };
-    let method = if first_order { "pdlp" } else { "highs" };
-    finish(economy, &model, &solution, stages, method, start)
+    finish(economy, &model, &solution, stages, method.name(), start)
 }
 
 /// The plan from the closed form, certified through the LP's weak duality like any other.

@@ -288,24 +288,29 @@ fn labour_values_follow_the_technique_in_use() {
     );
 }
 
+/// A generated 150-product economy with every feature: alternatives, capacities, trade, land.
+fn featured_economy(seed: u64, priorities: bool) -> Economy {
+    chollima_generate::generate(&chollima_generate::GenerateConfig {
+        products: 150,
+        inputs: 6,
+        seed,
+        alternatives: 0.3,
+        capacities: 0.3,
+        trade: 0.2,
+        land: true,
+        priorities,
+        ..Default::default()
+    })
+    .expect("a valid configuration")
+}
+
 /// Regression guard for the certificates: on generated economies with every feature, the
 /// first-order plan is never better than the exact optimum (its point is feasible) and the
 /// optimum is never above its certified bound (the bound is valid), whatever the gap asked.
 #[test]
 fn first_order_certificates_bracket_the_exact_optimum() {
     for (seed, priorities) in [(3, false), (4, true)] {
-        let economy = chollima_generate::generate(&chollima_generate::GenerateConfig {
-            products: 150,
-            inputs: 6,
-            seed,
-            alternatives: 0.3,
-            capacities: 0.3,
-            trade: 0.2,
-            land: true,
-            priorities,
-            ..Default::default()
-        })
-        .expect("a valid configuration");
+        let economy = featured_economy(seed, priorities);
         let exact = plan(&economy, &settings(Method::Highs));
         assert_eq!(exact.status, Status::Optimal);
         for gap in [1e-2, 1e-5] {
@@ -362,4 +367,42 @@ fn a_stopped_first_order_run_keeps_its_best_certified_plan() {
         stopped.gap.is_finite() && optimum <= found + stopped.gap * optimum.max(1.0) * 1.000001
     );
     assert!(stopped.activity.iter().any(|&a| a > 0.0));
+}
+
+/// Merit-order price iteration lands on the optimal vertex where one limit stops the plan (the
+/// closed-form economy: labour), and its certificates bracket the exact optimum everywhere
+/// else: its plan is never better than HiGHS's optimum, the optimum never above its bound.
+#[test]
+fn merit_orders_are_exact_on_one_limit_and_certified_on_every_feature() {
+    let economy = leontief_economy(None);
+    let merit = plan(&economy, &settings(Method::Merit));
+    assert_eq!(merit.method, "merit");
+    assert_eq!(merit.status, Status::NearOptimal);
+    assert!(
+        (merit.lambdas[0].1 - 48.0 / 22.0).abs() < 1e-9,
+        "{:?}",
+        merit.lambdas
+    );
+
+    for (seed, priorities) in [(3, false), (4, true), (8, false)] {
+        let economy = featured_economy(seed, priorities);
+        let exact = plan(&economy, &settings(Method::Highs));
+        assert_eq!(exact.status, Status::Optimal);
+        let mut settings = settings(Method::Merit);
+        settings.gap = 1e-6;
+        settings.merit.max_rounds = 20;
+        let merit = plan(&economy, &settings);
+        let (optimum, found) = (exact.lambdas[0].1, merit.lambdas[0].1);
+        assert!(merit.gap.is_finite(), "seed {seed}: {:?}", merit.status);
+        assert!(
+            found <= optimum * (1.0 + 1e-8),
+            "seed {seed}: {found} > {optimum}"
+        );
+        // The first stage's certified gap brackets the optimum (later stages hold it).
+        let first_gap = merit.stages[0].gap;
+        assert!(
+            optimum <= found + first_gap * optimum.max(1.0) * 1.000001,
+            "seed {seed}: optimum {optimum}, merit {found}, gap {first_gap}"
+        );
+    }
 }
