@@ -42,6 +42,8 @@ pub fn solve_stage(
         .iter()
         .find(|g| model.lp.cost[g.column] > 0.0)
         .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
+    let repair = crate::merit::Repair::new(economy, model);
+    let mut last_dualised = f64::NEG_INFINITY;
     let outcome = pdlp::solve(&model.lp, warm, settings, |iterate| {
         let now = clock.elapsed().as_secs_f64();
         // Certify at most a third of the time, but always at the first offer.
@@ -57,6 +59,31 @@ pub fn solve_stage(
         let (bound, y) = certify::upper_bound(economy, model, iterate.y);
         if bound < best_bound.0 {
             best_bound = (bound, y);
+        }
+        if let Some(repair) = &repair {
+            let guess = best_primal
+                .as_ref()
+                .map_or(best_bound.0.min(1.0), |b| b.1)
+                .max(floor);
+            let (plan, bound) = repair.at(iterate.y, guess);
+            if let Some((x, objective)) = plan
+                && best_primal.as_ref().is_none_or(|b| objective > b.1)
+            {
+                best_primal = Some((x, objective));
+            }
+            if improved_primal(&best_primal, &mut last_dualised)
+                && let Some((bound, y)) = best_primal
+                    .as_ref()
+                    .and_then(|b| repair.bound_at_plan(&b.0))
+                && bound < best_bound.0
+            {
+                best_bound = (bound, y);
+            }
+            if let Some((bound, y)) = bound
+                && bound < best_bound.0
+            {
+                best_bound = (bound, y);
+            }
         }
         certify_seconds = started.elapsed().as_secs_f64();
         last_certified = clock.elapsed().as_secs_f64();
@@ -113,4 +140,15 @@ pub fn solve_stage(
         dual_bound: best_bound.0,
     };
     (solution, outcome.iterations)
+}
+
+/// Whether the best plan is better than the one last priced (and notes it as priced).
+fn improved_primal(best: &Option<(Vec<f64>, f64)>, last: &mut f64) -> bool {
+    match best {
+        Some((_, objective)) if *objective > *last => {
+            *last = *objective;
+            true
+        }
+        _ => false,
+    }
 }

@@ -551,15 +551,14 @@ impl<'a> Stage<'a> {
     /// the plan's basis).
     fn scarcity_prices(&self, order: &Order, found: &Found) -> Option<Vec<f64>> {
         let n = self.economy.products.len();
+        let marginal = marginal_ways(order, &found.next);
         match found.limit {
             Limit::Product(i) | Limit::Relievable(i) => {
                 let mut rent = vec![0.0; n];
                 rent[i] = 1.0;
-                self.carried_prices(order, &found.next, &rent, Some(i), &[])
+                self.carried_prices(&marginal, &rent, Some(i), &[])
             }
-            Limit::Row(r) => {
-                self.carried_prices(order, &found.next, &vec![0.0; n], None, &[(r, 1.0)])
-            }
+            Limit::Row(r) => self.carried_prices(&marginal, &vec![0.0; n], None, &[(r, 1.0)]),
             Limit::Column => Some(vec![0.0; self.model.lp.num_rows()]),
             Limit::Nothing => None,
         }
@@ -570,8 +569,7 @@ impl<'a> Stage<'a> {
     /// `free` product's own making left out (its price is its rent alone). As row multipliers.
     fn carried_prices(
         &self,
-        order: &Order,
-        next: &[usize],
+        marginal: &[Option<usize>],
         rent: &[f64],
         free: Option<usize>,
         valued: &[(usize, f64)],
@@ -584,7 +582,7 @@ impl<'a> Stage<'a> {
         let mut per_product: Vec<Vec<usize>> = vec![Vec::new(); n];
         let mut unit = rent.to_vec();
         for i in (0..n).filter(|&i| Some(i) != free) {
-            let Some(&c) = order.ways[i].get(next[i]) else {
+            let Some(c) = marginal[i] else {
                 continue;
             };
             if c < model.technique_count {
@@ -648,6 +646,57 @@ impl<'a> Stage<'a> {
         (rent, rows)
     }
 
+    /// The best bound from the limits that bind at plan `x` (the basis dual of the plan, one
+    /// scarce thing at a time): a product whose balance is tight with no way left that is
+    /// neither idle nor full, or a limit row at its amount, priced along the ways `x` runs
+    /// between their bounds.
+    fn bound_at_plan(&self, x: &[f64]) -> Option<(f64, Vec<f64>)> {
+        let stage = self;
+        let lp = &stage.model.lp;
+        let n = stage.economy.products.len();
+        let rows = lp.row_activity(x);
+        let sizes = certify::row_sizes(lp, x);
+        let inside = |c: usize| x[c] > 0.0 && x[c] < lp.col_upper[c] * (1.0 - certify::SATURATED);
+        let made = |c: usize| x[c] * stage.ways.gross[c];
+        let marginal: Vec<Option<usize>> = stage
+            .ways
+            .of
+            .iter()
+            .map(|list| {
+                list.iter()
+                    .copied()
+                    .filter(|&c| inside(c))
+                    .max_by(|&a, &b| made(a).total_cmp(&made(b)))
+            })
+            .collect();
+        let tight = |r: usize, bound: f64| (rows[r] - bound).abs() <= 1e-9 * sizes[r].max(1e-300);
+        let mut candidates: Vec<(Option<usize>, Option<usize>)> = (0..n)
+            .filter(|&i| marginal[i].is_none() && sizes[i] > 0.0 && tight(i, 0.0))
+            .map(|i| (Some(i), None))
+            .collect();
+        candidates.extend(
+            (n..lp.num_rows())
+                .filter(|&r| lp.row_upper[r].is_finite() && tight(r, lp.row_upper[r]))
+                .map(|r| (None, Some(r))),
+        );
+        let mut best: Option<(f64, Vec<f64>)> = None;
+        for (product, row) in candidates.into_iter().take(PLAN_DUAL_CANDIDATES) {
+            let mut rent = vec![0.0; n];
+            if let Some(i) = product {
+                rent[i] = 1.0;
+            }
+            let valued: Vec<(usize, f64)> = row.map(|r| (r, 1.0)).into_iter().collect();
+            let Some(y) = stage.carried_prices(&marginal, &rent, product, &valued) else {
+                continue;
+            };
+            let found = certify::upper_bound(stage.economy, stage.model, &y);
+            if best.as_ref().is_none_or(|b| found.0 < b.0) {
+                best = Some(found);
+            }
+        }
+        best
+    }
+
     /// Neutral multipliers to break ties: every limit row valued at the share of it one unit
     /// takes, and products at their cheapest cost at those valuations (value iteration from 0).
     fn neutral_prices(&self) -> Vec<f64> {
@@ -682,6 +731,16 @@ impl<'a> Stage<'a> {
         }
         y
     }
+}
+
+/// The marginal way of every product under `next` (none where every way is full).
+fn marginal_ways(order: &Order, next: &[usize]) -> Vec<Option<usize>> {
+    order
+        .ways
+        .iter()
+        .zip(next)
+        .map(|(list, &at)| list.get(at).copied())
+        .collect()
 }
 
 /// The prices a stage has learnt: the scarcity (basis dual) of every limit row that stopped a
@@ -819,6 +878,8 @@ pub fn solve_stage(
     let mut order_prices = start;
     let mut status = Status::IterationLimit;
     let mut rounds = 0;
+    // The objective of the best plan whose own basis dual has been tried as a bound.
+    let mut priced = f64::NEG_INFINITY;
     while rounds < settings.max_rounds {
         if clock.elapsed().as_secs_f64() > settings.time_limit_seconds {
             status = Status::TimeLimit;
@@ -852,6 +913,13 @@ pub fn solve_stage(
         if primal == f64::INFINITY {
             return (failed(Status::Unbounded), rounds);
         }
+        if primal > priced
+            && let Some((bound, y)) = best_primal.as_ref().and_then(|b| stage.bound_at_plan(&b.0))
+            && bound < best_bound.0
+        {
+            priced = primal;
+            best_bound = (bound, y);
+        }
         // Probe above the best plan: everything over-demanded there gets a rent at once, so
         // the next merit order steers around all of it, not one bottleneck a round.
         let probe_lambda = match best_primal.as_ref().map(|b| b.1) {
@@ -865,7 +933,8 @@ pub fn solve_stage(
         {
             let (rent, rows) = stage.overloaded(order, &pattern, probe_lambda, &tie);
             if (rent.iter().any(|&r| r > 0.0) || !rows.is_empty())
-                && let Some(y) = stage.carried_prices(order, &pattern.next, &rent, None, &rows)
+                && let Some(y) =
+                    stage.carried_prices(&marginal_ways(order, &pattern.next), &rent, None, &rows)
                 && let Some(y) = Learnt::normalised(&stage, &y)
             {
                 learnt.add_to_sum(&y);
@@ -911,3 +980,56 @@ pub fn solve_stage(
     };
     (solution, rounds)
 }
+
+/// Merit plans for another method's iterates: a plan filled in the merit order of the
+/// iterate's prices (signs as the bound takes them; ties by the neutral prices), and the bound
+/// of what stops it. The first-order method's prices see every scarcity at once, which the
+/// repair along the iterate's own mix of techniques does not use.
+pub(crate) struct Repair<'a> {
+    stage: Stage<'a>,
+    tie: Vec<f64>,
+}
+
+impl<'a> Repair<'a> {
+    pub(crate) fn new(economy: &'a Economy, model: &'a PlanLp) -> Option<Repair<'a>> {
+        let stage = Stage::new(economy, model)?;
+        let tie = stage.neutral_prices();
+        Some(Repair { stage, tie })
+    }
+
+    /// The plan with its objective, and the bound with its multipliers, from multipliers `y`;
+    /// lambda is searched from `guess`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn at(
+        &self,
+        y: &[f64],
+        guess: f64,
+    ) -> (Option<(Vec<f64>, f64)>, Option<(f64, Vec<f64>)>) {
+        let n = self.stage.economy.products.len();
+        let prices: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let v = if v.is_finite() { v } else { 0.0 };
+                if i < n { v.min(0.0) } else { v.max(0.0) }
+            })
+            .collect();
+        let order = self.stage.order(&prices, &self.tie, &self.tie);
+        let Some(found) = self.stage.best_plan(&order, guess) else {
+            return (None, None);
+        };
+        let bound = self
+            .stage
+            .scarcity_prices(&order, &found)
+            .map(|y| certify::upper_bound(self.stage.economy, self.stage.model, &y));
+        (Some((found.x, found.objective)), bound)
+    }
+
+    /// The bound of the limits that bind at plan `x` (see `Stage::bound_at_plan`).
+    pub(crate) fn bound_at_plan(&self, x: &[f64]) -> Option<(f64, Vec<f64>)> {
+        self.stage.bound_at_plan(x)
+    }
+}
+
+/// Scarce things tried one at a time for the bound of a plan, at most.
+const PLAN_DUAL_CANDIDATES: usize = 8;
