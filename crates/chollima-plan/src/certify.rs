@@ -493,20 +493,23 @@ pub fn rows_feasible(lp: &LinearProgram, x: &[f64]) -> bool {
     })
 }
 
-/// An upper bound on the current stage's optimum from approximate row multipliers `y` (the
-/// convention of [`LinearProgram::dual_bound`]), with the multipliers that give it.
-pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f64>) {
-    let lp = &model.lp;
-    let n = economy.products.len();
-    // Balance rows (`>= 0`) take multipliers <= 0, limit rows (`<= b`) multipliers >= 0.
-    let mut y: Vec<f64> = y
-        .iter()
+/// `y` with the signs the bound takes (balance rows, the first `n`, `>= 0` take multipliers
+/// <= 0; limit rows `<= b` multipliers >= 0) and non-finite values as 0.
+pub(crate) fn signed(y: &[f64], n: usize) -> Vec<f64> {
+    y.iter()
         .enumerate()
         .map(|(i, &v)| {
             let v = if v.is_finite() { v } else { 0.0 };
             if i < n { v.min(0.0) } else { v.max(0.0) }
         })
-        .collect();
+        .collect()
+}
+
+/// An upper bound on the current stage's optimum from approximate row multipliers `y` (the
+/// convention of [`LinearProgram::dual_bound`]), with the multipliers that give it.
+pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f64>) {
+    let lp = &model.lp;
+    let mut y = signed(y, economy.products.len());
     project_prices(economy, model, &mut y);
     let mut best = (lp.dual_bound_within(&y, DUAL_ROUNDING), y.clone());
     if let Some(current) = model.groups.iter().find(|g| lp.cost[g.column] > 0.0) {

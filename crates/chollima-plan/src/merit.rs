@@ -1005,15 +1005,7 @@ impl<'a> Repair<'a> {
         y: &[f64],
         guess: f64,
     ) -> (Option<(Vec<f64>, f64)>, Option<(f64, Vec<f64>)>) {
-        let n = self.stage.economy.products.len();
-        let prices: Vec<f64> = y
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                let v = if v.is_finite() { v } else { 0.0 };
-                if i < n { v.min(0.0) } else { v.max(0.0) }
-            })
-            .collect();
+        let prices = certify::signed(y, self.stage.economy.products.len());
         let order = self.stage.order(&prices, &self.tie, &self.tie);
         let Some(found) = self.stage.best_plan(&order, guess) else {
             return (None, None);
