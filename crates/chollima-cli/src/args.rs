@@ -66,6 +66,8 @@ pub enum PlanMethodArg {
     /// Merit-order price iteration: supply filled cheapest way first at prices from what
     /// binds; certified to within --gap, for large plans.
     Merit,
+    /// Cockshott's harmony algorithm, with its plan repaired and certified (a gap is reported).
+    Harmony,
 }
 
 #[derive(Debug, Args)]

@@ -125,6 +125,7 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
             PlanMethodArg::Highs => chollima_engine::PlanMethod::Highs,
             PlanMethodArg::Pdlp => chollima_engine::PlanMethod::Pdlp,
             PlanMethodArg::Merit => chollima_engine::PlanMethod::Merit,
+            PlanMethodArg::Harmony => chollima_engine::PlanMethod::Harmony,
         },
         ..Default::default()
     };

@@ -1,7 +1,7 @@
 //! Runs a plan method on a package and prints every progress report: how the certified gap of
 //! a first-order solve falls with iterations and time.
 //!
-//! `cargo run --release -p chollima-plan --example plan_progress -- PKG [pdlp|highs|merit] [GAP]`
+//! `cargo run --release -p chollima-plan --example plan_progress -- PKG [pdlp|highs|merit|harmony] [GAP]`
 
 use std::sync::Arc;
 
@@ -11,12 +11,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let package = args
         .get(1)
-        .expect("usage: plan_progress PKG [pdlp|highs|merit] [GAP]");
+        .expect("usage: plan_progress PKG [pdlp|highs|merit|harmony] [GAP]");
     let loaded = chollima_package::read(std::path::Path::new(package)).expect("a valid package");
     let mut settings = PlanSettings {
         method: match args.get(2).map(String::as_str) {
             Some("highs") => Method::Highs,
             Some("merit") => Method::Merit,
+            Some("harmony") => Method::Harmony,
             _ => Method::Pdlp,
         },
         ..Default::default()

@@ -588,3 +588,51 @@ pub(crate) fn project_prices(economy: &Economy, model: &PlanLp, y: &mut [f64]) {
         }
     }
 }
+
+/// The best certified plan and the best bound of a stage so far, as the large-plan methods keep
+/// them, and what they report.
+pub(crate) struct Incumbent {
+    pub primal: Option<(Vec<f64>, f64)>,
+    pub bound: (f64, Vec<f64>),
+}
+
+impl Incumbent {
+    /// The best plan's objective (minus infinity before any).
+    pub fn objective(&self) -> f64 {
+        self.primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1)
+    }
+
+    /// Reports the progress; returns whether the gap is within `gap`.
+    pub fn report(
+        &self,
+        progress: Option<&crate::ProgressSink>,
+        stage: &str,
+        iteration: usize,
+        seconds: f64,
+        gap: f64,
+    ) -> bool {
+        let current = crate::lp::relative_gap(self.objective(), self.bound.0);
+        if let Some(sink) = progress {
+            sink.report(&crate::Progress {
+                stage,
+                iteration,
+                objective: self.objective(),
+                bound: self.bound.0,
+                gap: current,
+                seconds,
+            });
+        }
+        current <= gap
+    }
+
+    pub fn into_solution(self, status: crate::Status) -> crate::LpSolution {
+        let (x, objective) = self.primal.unwrap_or((Vec::new(), f64::NAN));
+        crate::LpSolution {
+            status,
+            x,
+            row_dual: self.bound.1,
+            objective,
+            dual_bound: self.bound.0,
+        }
+    }
+}

@@ -31,6 +31,7 @@ mod closed_form;
 pub mod diagnosis;
 mod first_order;
 pub mod formulation;
+pub mod harmony;
 mod highs_solver;
 pub mod lp;
 mod merit;
@@ -44,6 +45,7 @@ use chollima_model::Economy;
 pub use closed_form::labour_values;
 pub use diagnosis::Diagnosis;
 pub use formulation::{FOREIGN_EXCHANGE, Group, PlanLp};
+pub use harmony::HarmonySettings;
 pub use highs_solver::{HighsSettings, LpSolution, Status, solve as solve_with_highs};
 pub use lp::{LinearProgram, relative_gap};
 pub use merit::MeritSettings;
@@ -64,6 +66,9 @@ pub enum Method {
     /// Merit-order price iteration: supply filled cheapest way first at prices that come from
     /// what binds, certified to [`PlanSettings::gap`] (see the `merit` module).
     Merit,
+    /// Cockshott's harmony algorithm, repaired and certified to [`PlanSettings::gap`] where it
+    /// gets there (see [`harmony`]).
+    Harmony,
 }
 
 impl Method {
@@ -73,6 +78,7 @@ impl Method {
             Method::Highs => "highs",
             Method::Pdlp => "pdlp",
             Method::Merit => "merit",
+            Method::Harmony => "harmony",
         }
     }
 }
@@ -84,6 +90,7 @@ pub struct PlanSettings {
     pub highs: HighsSettings,
     pub pdlp: PdlpSettings,
     pub merit: MeritSettings,
+    pub harmony: HarmonySettings,
     /// The certified relative duality gap the first-order methods stop at.
     pub gap: f64,
     /// Where long solves report how far they are.
@@ -97,6 +104,7 @@ impl Default for PlanSettings {
             highs: HighsSettings::default(),
             pdlp: PdlpSettings::default(),
             merit: MeritSettings::default(),
+            harmony: HarmonySettings::default(),
             gap: DEFAULT_GAP,
             progress: None,
         }
@@ -224,7 +232,17 @@ pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings)
             model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
         }
         let group = &model.groups[g];
-        let solution = if method == Method::Merit {
+        let solution = if method == Method::Harmony {
+            harmony::solve_stage(
+                economy,
+                &model,
+                settings.gap,
+                &settings.harmony,
+                settings.progress.as_ref(),
+                &group.name,
+            )
+            .0
+        } else if method == Method::Merit {
             merit::solve_stage(
                 economy,
                 &model,

@@ -22,11 +22,10 @@ use std::time::Instant;
 use chollima_model::Economy;
 use rayon::prelude::*;
 
+use crate::ProgressSink;
 use crate::certify;
 use crate::formulation::PlanLp;
 use crate::highs_solver::{LpSolution, Status};
-use crate::lp::relative_gap;
-use crate::{Progress, ProgressSink};
 
 /// Limits of a merit-order run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -859,10 +858,12 @@ pub fn solve_stage(
     let floor = lp.col_lower[stage.current];
     let tie = stage.neutral_prices();
     // The previous stage's plan holds every earlier lambda: a plan to start from, if it fits.
-    let mut best_primal: Option<(Vec<f64>, f64)> = warm
-        .filter(|(x, _)| x.len() == lp.num_cols())
-        .and_then(|(x, _)| certify::checked(lp, certify::clamped(model, x), false));
-    let mut best_bound: (f64, Vec<f64>) = certify::upper_bound(economy, model, &tie);
+    let mut incumbent = certify::Incumbent {
+        primal: warm
+            .filter(|(x, _)| x.len() == lp.num_cols())
+            .and_then(|(x, _)| certify::checked(lp, certify::clamped(model, x), false)),
+        bound: certify::upper_bound(economy, model, &tie),
+    };
     // The first merit order goes by the previous stage's prices (its plan came from them, so
     // they keep what it holds within reach), or by the neutral prices alone; later ones by
     // the scarcities found.
@@ -893,7 +894,7 @@ pub fn solve_stage(
             stage.order(&learnt.summed, &order_prices, &tie),
             stage.order(&order_prices, &learnt.summed, &tie),
         ];
-        let guess = match (&best_primal, best_bound.0) {
+        let guess = match (&incumbent.primal, incumbent.bound.0) {
             (Some(p), _) if p.1.is_finite() => p.1.max(floor),
             (_, bound) if bound.is_finite() => bound,
             _ => 1.0f64.max(floor),
@@ -901,30 +902,37 @@ pub fn solve_stage(
         let mut scarce = Vec::new();
         for order in orders.iter().take(if rounds == 1 { 1 } else { 2 }) {
             if let Some(found) = stage.best_plan(order, guess) {
-                if best_primal.as_ref().is_none_or(|b| found.objective > b.1) {
-                    best_primal = Some((found.x.clone(), found.objective));
+                if incumbent
+                    .primal
+                    .as_ref()
+                    .is_none_or(|b| found.objective > b.1)
+                {
+                    incumbent.primal = Some((found.x.clone(), found.objective));
                 }
                 if let Some(y) = stage.scarcity_prices(order, &found) {
                     scarce.push((found.limit, y));
                 }
             }
         }
-        let primal = best_primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1);
+        let primal = incumbent.primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1);
         if primal == f64::INFINITY {
             return (failed(Status::Unbounded), rounds);
         }
         if primal > priced
-            && let Some((bound, y)) = best_primal.as_ref().and_then(|b| stage.bound_at_plan(&b.0))
-            && bound < best_bound.0
+            && let Some((bound, y)) = incumbent
+                .primal
+                .as_ref()
+                .and_then(|b| stage.bound_at_plan(&b.0))
+            && bound < incumbent.bound.0
         {
             priced = primal;
-            best_bound = (bound, y);
+            incumbent.bound = (bound, y);
         }
         // Probe above the best plan: everything over-demanded there gets a rent at once, so
         // the next merit order steers around all of it, not one bottleneck a round.
-        let probe_lambda = match best_primal.as_ref().map(|b| b.1) {
-            Some(p) if p > 0.0 => (1.5 * p).min(best_bound.0),
-            _ => best_bound.0.min(1.0f64.max(floor)),
+        let probe_lambda = match incumbent.primal.as_ref().map(|b| b.1) {
+            Some(p) if p > 0.0 => (1.5 * p).min(incumbent.bound.0),
+            _ => incumbent.bound.0.min(1.0f64.max(floor)),
         };
         let order = &orders[0];
         let blank = (vec![0; n], vec![0.0; order.exports.len()]);
@@ -946,39 +954,20 @@ pub fn solve_stage(
             };
             learnt.add_to_sum(&y);
             let (bound, y) = learnt.learn(&stage, limit, y);
-            if bound < best_bound.0 {
-                best_bound = (bound, y);
+            if bound < incumbent.bound.0 {
+                incumbent.bound = (bound, y);
             }
             order_prices = learnt.combined(&learnt.weights);
         }
-        if best_bound.0 < floor - FLOOR_ROUNDING * floor.abs().max(1.0) {
+        if incumbent.bound.0 < floor - FLOOR_ROUNDING * floor.abs().max(1.0) {
             return (failed(Status::Infeasible), rounds);
         }
-        let current_gap = relative_gap(primal, best_bound.0);
-        if let Some(sink) = progress {
-            sink.report(&Progress {
-                stage: stage_name,
-                iteration: rounds,
-                objective: primal,
-                bound: best_bound.0,
-                gap: current_gap,
-                seconds: clock.elapsed().as_secs_f64(),
-            });
-        }
-        if current_gap <= gap {
-            status = Status::NearOptimal;
-            break;
+        let seconds = clock.elapsed().as_secs_f64();
+        if incumbent.report(progress, stage_name, rounds, seconds, gap) {
+            return (incumbent.into_solution(Status::NearOptimal), rounds);
         }
     }
-    let (x, objective) = best_primal.unwrap_or((Vec::new(), f64::NAN));
-    let solution = LpSolution {
-        status,
-        x,
-        row_dual: best_bound.1,
-        objective,
-        dual_bound: best_bound.0,
-    };
-    (solution, rounds)
+    (incumbent.into_solution(status), rounds)
 }
 
 /// Merit plans for another method's iterates: a plan filled in the merit order of the
