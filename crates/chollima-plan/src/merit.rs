@@ -742,6 +742,79 @@ fn marginal_ways(order: &Order, next: &[usize]) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// The best plan each limit row has stopped, for mixing.
+#[derive(Default)]
+struct StoppedBy {
+    plans: Vec<(usize, Vec<f64>, f64)>,
+    /// Whether a plan changed since the last mix.
+    changed: bool,
+}
+
+/// Golden-section steps of the mix of two plans.
+const MIX_STEPS: usize = 14;
+
+impl StoppedBy {
+    fn keep(&mut self, limit: Limit, x: Vec<f64>, objective: f64) {
+        let Limit::Row(r) = limit else {
+            return;
+        };
+        match self.plans.iter_mut().find(|p| p.0 == r) {
+            Some(p) if p.2 >= objective => return,
+            Some(p) => (p.1, p.2) = (x, objective),
+            None => self.plans.push((r, x, objective)),
+        }
+        self.changed = true;
+    }
+
+    /// The best plan along a mix `theta x_1 + (1 - theta) x_2` of the two best plans stopped by
+    /// different rows (the repair re-maximises lambda along the mixed technology); `None` when
+    /// nothing changed since the last call.
+    fn mix(&mut self, economy: &Economy, model: &PlanLp) -> Option<(Vec<f64>, f64)> {
+        if !std::mem::take(&mut self.changed) {
+            return None;
+        }
+        let mut plans: Vec<&(usize, Vec<f64>, f64)> = self.plans.iter().collect();
+        plans.sort_by(|a, b| b.2.total_cmp(&a.2));
+        let (first, second) = (plans.first()?, plans.get(1)?);
+        let at = |theta: f64| -> Option<(Vec<f64>, f64)> {
+            let x: Vec<f64> = first
+                .1
+                .iter()
+                .zip(&second.1)
+                .map(|(a, b)| theta * a + (1.0 - theta) * b)
+                .collect();
+            certify::feasible_point(economy, model, &x)
+        };
+        let value = |p: &Option<(Vec<f64>, f64)>| p.as_ref().map_or(f64::NEG_INFINITY, |p| p.1);
+        let golden = 0.5 * (5f64.sqrt() - 1.0);
+        let (mut low, mut high) = (0.0f64, 1.0f64);
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        let mut left = (high - golden * (high - low), None);
+        let mut right = (low + golden * (high - low), None);
+        left.1 = at(left.0);
+        right.1 = at(right.0);
+        for _ in 0..MIX_STEPS {
+            if value(&left.1) >= value(&right.1) {
+                high = right.0;
+                right = std::mem::replace(&mut left, (0.0, None));
+                left.0 = high - golden * (high - low);
+                left.1 = at(left.0);
+            } else {
+                low = left.0;
+                left = std::mem::replace(&mut right, (0.0, None));
+                right.0 = low + golden * (high - low);
+                right.1 = at(right.0);
+            }
+            for candidate in [&left.1, &right.1] {
+                if value(candidate) > value(&best) {
+                    best = candidate.clone();
+                }
+            }
+        }
+        best
+    }
+}
+
 /// The prices a stage has learnt: the scarcity (basis dual) of every limit row that stopped a
 /// plan and of the last product that did, combined with weights that minimise the certified
 /// bound; and the sum of everything found, to break the combination's ties.
@@ -881,6 +954,7 @@ pub fn solve_stage(
     let mut rounds = 0;
     // The objective of the best plan whose own basis dual has been tried as a bound.
     let mut priced = f64::NEG_INFINITY;
+    let mut stopped_by = StoppedBy::default();
     while rounds < settings.max_rounds {
         if clock.elapsed().as_secs_f64() > settings.time_limit_seconds {
             status = Status::TimeLimit;
@@ -912,7 +986,15 @@ pub fn solve_stage(
                 if let Some(y) = stage.scarcity_prices(order, &found) {
                     scarce.push((found.limit, y));
                 }
+                stopped_by.keep(found.limit, found.x, found.objective);
             }
+        }
+        // Two limit rows that stop different plans bind together at the optimum, which mixes
+        // the two plans' ways: search the mix.
+        if let Some(mixed) = stopped_by.mix(economy, model)
+            && incumbent.primal.as_ref().is_none_or(|b| mixed.1 > b.1)
+        {
+            incumbent.primal = Some(mixed);
         }
         let primal = incumbent.primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1);
         if primal == f64::INFINITY {
