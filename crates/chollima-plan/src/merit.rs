@@ -10,7 +10,11 @@
 //! foreign exchange. That limit is what is scarce, and its price (one unit of it, carried along
 //! the marginal techniques by a transposed Leontief solve: the dual of the plan's basis) bounds
 //! the optimum through [`certify::upper_bound`]. The prices found are summed over rounds and set
-//! the next merit order, so techniques that use up scarce things give way to others.
+//! the next merit order, so techniques that use up scarce things give way to others; a probe
+//! above the best plan puts rents on everything over-demanded there; the weights of the limits'
+//! prices are searched for the lowest bound and order the other plan of each round; and the best
+//! plans that two resource rows stopped are mixed, since at an optimum where both bind some
+//! product is made two ways. [`Repair`] lends the same plans and bounds to the first-order method.
 //!
 //! Nothing here has to be right for the answer to be: every plan is checked row by row
 //! ([`certify::checked`]) and every bound is a weak-duality bound, so the gap is certified
