@@ -172,12 +172,15 @@ fn technology_point(
     let mut unbounded = false;
     for _ in 0..CORRECTION_ROUNDS + 1 {
         let (per_lambda, base) = mixed_solve(economy, &shares, &per_product, &target, &constant)?;
-        let mut bounds =
-            LambdaBounds::new(lp.col_lower[current.column], lp.col_upper[current.column]);
+        let mut bounds = LambdaBounds::new(
+            lp.col_lower[current.column],
+            lp.col_upper[current.column],
+            (),
+        );
         for i in 0..n {
             if per_product[i].is_empty() {
                 // Nothing more can be made: the requirement must be covered already.
-                bounds.limit(per_lambda[i], base[i], 0.0, sizes[i]);
+                bounds.limit(per_lambda[i], base[i], 0.0, sizes[i], ());
             }
         }
         let mut row_a = trade_use.clone();
@@ -187,7 +190,7 @@ fn technology_point(
                 let per = shares[k] / techniques.output[k];
                 let (a, b) = (per * per_lambda[i], per * base[i]);
                 if let Some(cap) = techniques.capacity[k] {
-                    bounds.limit(a, b, cap, cap);
+                    bounds.limit(a, b, cap, cap, ());
                 }
                 let (rows, values) = lp.column(k);
                 for (&r, &v) in rows.iter().zip(values) {
@@ -199,7 +202,7 @@ fn technology_point(
             }
         }
         for r in n..lp.num_rows() {
-            bounds.limit(row_a[r], row_b[r], lp.row_upper[r], sizes[r]);
+            bounds.limit(row_a[r], row_b[r], lp.row_upper[r], sizes[r], ());
         }
         let (low, high) = (bounds.low, bounds.high);
         if high.is_nan() || low.is_nan() || high < low {
@@ -348,27 +351,36 @@ pub(crate) fn mixed_leontief(
     .ok()
 }
 
-/// The interval of lambda that a set of limits `a lambda + b <= c` leaves.
-struct LambdaBounds {
-    low: f64,
-    high: f64,
+/// The interval of lambda that a set of limits `a lambda + b <= c` leaves, and the limit `T`
+/// that set its top (or emptied it).
+pub(crate) struct LambdaBounds<T> {
+    pub low: f64,
+    pub high: f64,
+    pub limit: T,
 }
 
-impl LambdaBounds {
-    fn new(low: f64, high: f64) -> Self {
-        LambdaBounds { low, high }
+impl<T: Copy> LambdaBounds<T> {
+    pub fn new(low: f64, high: f64, top: T) -> Self {
+        LambdaBounds {
+            low,
+            high,
+            limit: top,
+        }
     }
 
-    /// Adds `a lambda + b <= c`; a limit that does not depend on lambda may be violated by
-    /// [`FEASIBILITY_TOLERANCE`] of `size` (the size of the row's terms), rounding.
-    fn limit(&mut self, a: f64, b: f64, c: f64, size: f64) {
+    /// Adds `a lambda + b <= c`, called `which`; a limit that does not depend on lambda may be
+    /// violated by [`FEASIBILITY_TOLERANCE`] of `size` (the size of the row's terms), rounding.
+    pub fn limit(&mut self, a: f64, b: f64, c: f64, size: f64, which: T) {
         let room = c - b;
         if a > 0.0 {
-            self.high = self.high.min(room / a);
+            if room / a < self.high {
+                self.high = room / a;
+                self.limit = which;
+            }
         } else if a < 0.0 {
             self.low = self.low.max(room / a);
         } else if room < -FEASIBILITY_TOLERANCE * (size + b.abs() + c.abs()) {
-            (self.low, self.high) = (f64::INFINITY, f64::NEG_INFINITY);
+            (self.low, self.high, self.limit) = (f64::INFINITY, f64::NEG_INFINITY, which);
         }
     }
 }
@@ -594,9 +606,49 @@ pub(crate) fn project_prices(economy: &Economy, model: &PlanLp, y: &mut [f64]) {
 pub(crate) struct Incumbent {
     pub primal: Option<(Vec<f64>, f64)>,
     pub bound: (f64, Vec<f64>),
+    /// The objective of the best plan whose own binding limits have been priced.
+    priced: f64,
 }
 
 impl Incumbent {
+    pub fn new(primal: Option<(Vec<f64>, f64)>, bound: (f64, Vec<f64>)) -> Incumbent {
+        Incumbent {
+            primal,
+            bound,
+            priced: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Keeps `plan` if it is better than the best so far.
+    pub fn offer_plan(&mut self, plan: Option<(Vec<f64>, f64)>) {
+        if let Some(plan) = plan
+            && self.primal.as_ref().is_none_or(|b| plan.1 > b.1)
+        {
+            self.primal = Some(plan);
+        }
+    }
+
+    /// Keeps `bound` if it is lower than the best so far.
+    pub fn offer_bound(&mut self, bound: Option<(f64, Vec<f64>)>) {
+        if let Some(bound) = bound
+            && bound.0 < self.bound.0
+        {
+            self.bound = bound;
+        }
+    }
+
+    /// Offers the bound `price` makes of the best plan (its basis dual), once per best plan.
+    pub fn price_best(&mut self, price: impl FnOnce(&[f64]) -> Option<(f64, Vec<f64>)>) {
+        let Some((x, objective)) = &self.primal else {
+            return;
+        };
+        if *objective > self.priced {
+            self.priced = *objective;
+            let bound = price(x);
+            self.offer_bound(bound);
+        }
+    }
+
     /// The best plan's objective (minus infinity before any).
     pub fn objective(&self) -> f64 {
         self.primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1)

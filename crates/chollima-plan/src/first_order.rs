@@ -10,12 +10,11 @@ use std::time::Instant;
 
 use chollima_model::Economy;
 
+use crate::ProgressSink;
 use crate::certify;
 use crate::formulation::PlanLp;
 use crate::highs_solver::{LpSolution, Status};
-use crate::lp::relative_gap;
 use crate::pdlp::{self, PdlpSettings, Termination};
-use crate::{Progress, ProgressSink};
 
 /// A certified bound this far (relative) below lambda's floor proves the floor out of reach.
 const FLOOR_ROUNDING: f64 = 1e-9;
@@ -32,8 +31,9 @@ pub fn solve_stage(
     stage: &str,
 ) -> (LpSolution, usize) {
     let clock = Instant::now();
-    let mut best_primal: Option<(Vec<f64>, f64)> = None;
-    let mut best_bound: (f64, Vec<f64>) = (f64::INFINITY, Vec::new());
+    // Before any finite bound the prices are zeros (and the gap infinite).
+    let mut incumbent =
+        certify::Incumbent::new(None, (f64::INFINITY, vec![0.0; model.lp.num_rows()]));
     let mut certify_seconds = 0.0;
     let mut last_certified = f64::NEG_INFINITY;
     let mut verdict: Option<Status> = None;
@@ -43,7 +43,6 @@ pub fn solve_stage(
         .find(|g| model.lp.cost[g.column] > 0.0)
         .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
     let repair = crate::merit::Repair::new(economy, model);
-    let mut last_dualised = f64::NEG_INFINITY;
     let outcome = pdlp::solve(&model.lp, warm, settings, |iterate| {
         let now = clock.elapsed().as_secs_f64();
         // Certify at most a third of the time, but always at the first offer.
@@ -51,104 +50,40 @@ pub fn solve_stage(
             return false;
         }
         let started = Instant::now();
-        if let Some((x, objective)) = certify::feasible_point(economy, model, iterate.x)
-            && best_primal.as_ref().is_none_or(|b| objective > b.1)
-        {
-            best_primal = Some((x, objective));
-        }
-        let (bound, y) = certify::upper_bound(economy, model, iterate.y);
-        if bound < best_bound.0 {
-            best_bound = (bound, y);
-        }
+        incumbent.offer_plan(certify::feasible_point(economy, model, iterate.x));
+        incumbent.offer_bound(Some(certify::upper_bound(economy, model, iterate.y)));
         if let Some(repair) = &repair {
-            let guess = best_primal
+            let guess = incumbent
+                .primal
                 .as_ref()
-                .map_or(best_bound.0.min(1.0), |b| b.1)
+                .map_or(incumbent.bound.0.min(1.0), |b| b.1)
                 .max(floor);
             let (plan, bound) = repair.at(iterate.y, guess);
-            if let Some((x, objective)) = plan
-                && best_primal.as_ref().is_none_or(|b| objective > b.1)
-            {
-                best_primal = Some((x, objective));
-            }
-            if improved_primal(&best_primal, &mut last_dualised)
-                && let Some((bound, y)) = best_primal
-                    .as_ref()
-                    .and_then(|b| repair.bound_at_plan(&b.0))
-                && bound < best_bound.0
-            {
-                best_bound = (bound, y);
-            }
-            if let Some((bound, y)) = bound
-                && bound < best_bound.0
-            {
-                best_bound = (bound, y);
-            }
+            incumbent.offer_plan(plan);
+            incumbent.price_best(|x| repair.bound_at_plan(x));
+            incumbent.offer_bound(bound);
         }
         certify_seconds = started.elapsed().as_secs_f64();
         last_certified = clock.elapsed().as_secs_f64();
-        let primal = best_primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1);
-        if primal == f64::INFINITY {
+        if incumbent.objective() == f64::INFINITY {
             verdict = Some(Status::Unbounded);
             return true;
         }
-        if best_bound.0 < floor - FLOOR_ROUNDING * floor.abs().max(1.0) {
+        if incumbent.bound.0 < floor - FLOOR_ROUNDING * floor.abs().max(1.0) {
             // The optimum is below the lower bound of lambda: no plan reaches the floor.
             verdict = Some(Status::Infeasible);
             return true;
         }
-        let current_gap = relative_gap(primal, best_bound.0);
-        if let Some(sink) = progress {
-            sink.report(&Progress {
-                stage,
-                iteration: iterate.iteration,
-                objective: primal,
-                bound: best_bound.0,
-                gap: current_gap,
-                seconds: last_certified,
-            });
-        }
-        current_gap <= gap
+        incumbent.report(progress, stage, iterate.iteration, last_certified, gap)
     });
     if let Some(status) = verdict {
-        let solution = LpSolution {
-            status,
-            x: Vec::new(),
-            row_dual: Vec::new(),
-            objective: f64::NAN,
-            dual_bound: f64::INFINITY,
-        };
-        return (solution, outcome.iterations);
+        return (LpSolution::without_plan(status), outcome.iterations);
     }
     let status = match outcome.termination {
         Termination::Checked => Status::NearOptimal,
         Termination::IterationLimit => Status::IterationLimit,
         Termination::TimeLimit => Status::TimeLimit,
     };
-    let (x, objective) = best_primal.unwrap_or((Vec::new(), f64::NAN));
-    // A plan stopped before any finite bound has no prices to show: zeros, and an infinite gap.
-    let row_dual = if best_bound.1.is_empty() {
-        vec![0.0; model.lp.num_rows()]
-    } else {
-        best_bound.1
-    };
-    let solution = LpSolution {
-        status,
-        x,
-        row_dual,
-        objective,
-        dual_bound: best_bound.0,
-    };
+    let solution = incumbent.into_solution(status);
     (solution, outcome.iterations)
-}
-
-/// Whether the best plan is better than the one last priced (and notes it as priced).
-fn improved_primal(best: &Option<(Vec<f64>, f64)>, last: &mut f64) -> bool {
-    match best {
-        Some((_, objective)) if *objective > *last => {
-            *last = *objective;
-            true
-        }
-        _ => false,
-    }
 }

@@ -98,18 +98,11 @@ pub fn solve_stage(
     let lp = &model.lp;
     let n = economy.products.len();
     let rows = lp.num_rows();
-    let failed = |status| LpSolution {
-        status,
-        x: Vec::new(),
-        row_dual: Vec::new(),
-        objective: f64::NAN,
-        dual_bound: f64::INFINITY,
-    };
     let Some(current) = model.groups.iter().find(|g| lp.cost[g.column] > 0.0) else {
-        return (failed(Status::Unknown), 0);
+        return (LpSolution::without_plan(Status::Unknown), 0);
     };
     let Some(repair) = Repair::new(economy, model) else {
-        return (failed(Status::Unknown), 0);
+        return (LpSolution::without_plan(Status::Unknown), 0);
     };
     let mut target = vec![0.0; n];
     for &(i, q) in &current.targets {
@@ -142,11 +135,7 @@ pub fn solve_stage(
     }
     rescale(model, &columns, &mut x);
 
-    let mut incumbent = certify::Incumbent {
-        primal: None,
-        bound: (f64::INFINITY, vec![0.0; rows]),
-    };
-    let mut priced = f64::NEG_INFINITY;
+    let mut incumbent = certify::Incumbent::new(None, (f64::INFINITY, vec![0.0; rows]));
     let mut status = Status::IterationLimit;
     let mut iteration = 0;
     let mut value = vec![0.0; rows];
@@ -224,34 +213,16 @@ pub fn solve_stage(
         } else {
             1.0
         };
-        if let Some((plan, objective)) = certify::feasible_point(economy, model, &point)
-            && incumbent.primal.as_ref().is_none_or(|b| objective > b.1)
-        {
-            incumbent.primal = Some((plan, objective));
-        }
-        let primal = incumbent.primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1);
-        if primal == f64::INFINITY {
-            return (failed(Status::Unbounded), iteration);
+        incumbent.offer_plan(certify::feasible_point(economy, model, &point));
+        if incumbent.objective() == f64::INFINITY {
+            return (LpSolution::without_plan(Status::Unbounded), iteration);
         }
         let mut multipliers = value.clone();
         for m in multipliers.iter_mut().take(n) {
             *m = -*m;
         }
-        let (bound, y) = certify::upper_bound(economy, model, &multipliers);
-        if bound < incumbent.bound.0 {
-            incumbent.bound = (bound, y);
-        }
-        if primal > priced
-            && let Some((bound, y)) = incumbent
-                .primal
-                .as_ref()
-                .and_then(|b| repair.bound_at_plan(&b.0))
-        {
-            priced = primal;
-            if bound < incumbent.bound.0 {
-                incumbent.bound = (bound, y);
-            }
-        }
+        incumbent.offer_bound(Some(certify::upper_bound(economy, model, &multipliers)));
+        incumbent.price_best(|x| repair.bound_at_plan(x));
         let seconds = clock.elapsed().as_secs_f64();
         if incumbent.report(progress, stage_name, iteration, seconds, gap) {
             return (incumbent.into_solution(Status::NearOptimal), iteration);

@@ -53,6 +53,19 @@ pub struct LpSolution {
     pub dual_bound: f64,
 }
 
+impl LpSolution {
+    /// An outcome without a point (infeasible, unbounded, no verdict): no plan, no prices.
+    pub fn without_plan(status: Status) -> LpSolution {
+        LpSolution {
+            status,
+            x: Vec::new(),
+            row_dual: Vec::new(),
+            objective: f64::NAN,
+            dual_bound: f64::INFINITY,
+        }
+    }
+}
+
 /// Settings of a HiGHS solve.
 #[derive(Debug, Clone, Copy)]
 pub struct HighsSettings {

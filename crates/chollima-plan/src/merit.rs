@@ -72,29 +72,6 @@ enum Limit {
     Nothing,
 }
 
-/// The interval of lambda that limits `a lambda + b <= c` leave, and the limit that set the top.
-struct Interval {
-    low: f64,
-    high: f64,
-    limit: Limit,
-}
-
-impl Interval {
-    fn limit(&mut self, a: f64, b: f64, c: f64, size: f64, which: Limit) {
-        let room = c - b;
-        if a > 0.0 {
-            if room / a < self.high {
-                self.high = room / a;
-                self.limit = which;
-            }
-        } else if a < 0.0 {
-            self.low = self.low.max(room / a);
-        } else if room < -certify::FEASIBILITY_TOLERANCE * (size + b.abs() + c.abs()) {
-            (self.low, self.high, self.limit) = (f64::INFINITY, f64::NEG_INFINITY, which);
-        }
-    }
-}
-
 /// The ways of supplying each product: technique columns with a positive net output of it, and
 /// its import column.
 struct Ways {
@@ -421,11 +398,11 @@ impl<'a> Stage<'a> {
         let lp = &model.lp;
         let ways = &self.ways;
         let n = self.economy.products.len();
-        let mut interval = Interval {
-            low: lp.col_lower[self.current],
-            high: lp.col_upper[self.current],
-            limit: Limit::Column,
-        };
+        let mut interval = certify::LambdaBounds::new(
+            lp.col_lower[self.current],
+            lp.col_upper[self.current],
+            Limit::Column,
+        );
         if interval.high == f64::INFINITY {
             interval.limit = Limit::Nothing;
         }
@@ -922,25 +899,17 @@ pub fn solve_stage(
     let clock = Instant::now();
     let lp = &model.lp;
     let n = economy.products.len();
-    let failed = |status| LpSolution {
-        status,
-        x: Vec::new(),
-        row_dual: Vec::new(),
-        objective: f64::NAN,
-        dual_bound: f64::INFINITY,
-    };
     let Some(stage) = Stage::new(economy, model) else {
-        return (failed(Status::Unknown), 0);
+        return (LpSolution::without_plan(Status::Unknown), 0);
     };
     let floor = lp.col_lower[stage.current];
     let tie = stage.neutral_prices();
     // The previous stage's plan holds every earlier lambda: a plan to start from, if it fits.
-    let mut incumbent = certify::Incumbent {
-        primal: warm
-            .filter(|(x, _)| x.len() == lp.num_cols())
+    let mut incumbent = certify::Incumbent::new(
+        warm.filter(|(x, _)| x.len() == lp.num_cols())
             .and_then(|(x, _)| certify::checked(lp, certify::clamped(model, x), false)),
-        bound: certify::upper_bound(economy, model, &tie),
-    };
+        certify::upper_bound(economy, model, &tie),
+    );
     // The first merit order goes by the previous stage's prices (its plan came from them, so
     // they keep what it holds within reach), or by the neutral prices alone; later ones by
     // the scarcities found.
@@ -956,8 +925,6 @@ pub fn solve_stage(
     let mut order_prices = start;
     let mut status = Status::IterationLimit;
     let mut rounds = 0;
-    // The objective of the best plan whose own basis dual has been tried as a bound.
-    let mut priced = f64::NEG_INFINITY;
     let mut stopped_by = StoppedBy::default();
     while rounds < settings.max_rounds {
         if clock.elapsed().as_secs_f64() > settings.time_limit_seconds {
@@ -980,13 +947,7 @@ pub fn solve_stage(
         let mut scarce = Vec::new();
         for order in orders.iter().take(if rounds == 1 { 1 } else { 2 }) {
             if let Some(found) = stage.best_plan(order, guess) {
-                if incumbent
-                    .primal
-                    .as_ref()
-                    .is_none_or(|b| found.objective > b.1)
-                {
-                    incumbent.primal = Some((found.x.clone(), found.objective));
-                }
+                incumbent.offer_plan(Some((found.x.clone(), found.objective)));
                 if let Some(y) = stage.scarcity_prices(order, &found) {
                     scarce.push((found.limit, y));
                 }
@@ -995,25 +956,11 @@ pub fn solve_stage(
         }
         // Two limit rows that stop different plans bind together at the optimum, which mixes
         // the two plans' ways: search the mix.
-        if let Some(mixed) = stopped_by.mix(economy, model)
-            && incumbent.primal.as_ref().is_none_or(|b| mixed.1 > b.1)
-        {
-            incumbent.primal = Some(mixed);
+        incumbent.offer_plan(stopped_by.mix(economy, model));
+        if incumbent.objective() == f64::INFINITY {
+            return (LpSolution::without_plan(Status::Unbounded), rounds);
         }
-        let primal = incumbent.primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1);
-        if primal == f64::INFINITY {
-            return (failed(Status::Unbounded), rounds);
-        }
-        if primal > priced
-            && let Some((bound, y)) = incumbent
-                .primal
-                .as_ref()
-                .and_then(|b| stage.bound_at_plan(&b.0))
-            && bound < incumbent.bound.0
-        {
-            priced = primal;
-            incumbent.bound = (bound, y);
-        }
+        incumbent.price_best(|x| stage.bound_at_plan(x));
         // Probe above the best plan: everything over-demanded there gets a rent at once, so
         // the next merit order steers around all of it, not one bottleneck a round.
         let probe_lambda = match incumbent.primal.as_ref().map(|b| b.1) {
@@ -1039,14 +986,11 @@ pub fn solve_stage(
                 continue;
             };
             learnt.add_to_sum(&y);
-            let (bound, y) = learnt.learn(&stage, limit, y);
-            if bound < incumbent.bound.0 {
-                incumbent.bound = (bound, y);
-            }
+            incumbent.offer_bound(Some(learnt.learn(&stage, limit, y)));
             order_prices = learnt.combined(&learnt.weights);
         }
         if incumbent.bound.0 < floor - FLOOR_ROUNDING * floor.abs().max(1.0) {
-            return (failed(Status::Infeasible), rounds);
+            return (LpSolution::without_plan(Status::Infeasible), rounds);
         }
         let seconds = clock.elapsed().as_secs_f64();
         if incumbent.report(progress, stage_name, rounds, seconds, gap) {
