@@ -313,14 +313,7 @@ fn rescale(model: &PlanLp, columns: &Columns, x: &mut [f64]) {
         for &c in &columns.makers[i] {
             let grown = (x[c] * (used[i] / available[i].max(f64::MIN_POSITIVE)).min(2.0))
                 .min(lp.col_upper[c]);
-            let (list, values) = lp.column(c);
-            let made: f64 = list
-                .iter()
-                .zip(values)
-                .filter(|(r, _)| **r as usize == i)
-                .map(|(_, v)| v)
-                .sum();
-            more += (grown - x[c]) * made;
+            more += (grown - x[c]) * lp.entry(c, i);
             x[c] = grown;
         }
         if available[i] + more < used[i] {

@@ -68,6 +68,14 @@ impl LinearProgram {
         (&self.row_index[range.clone()], &self.value[range])
     }
 
+    /// Column `j`'s entry on `row` (0 where it has none).
+    pub fn entry(&self, j: usize, row: usize) -> f64 {
+        let (rows, values) = self.column(j);
+        rows.iter()
+            .position(|&r| r as usize == row)
+            .map_or(0.0, |p| values[p])
+    }
+
     /// `M x`.
     pub fn row_activity(&self, x: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; self.num_rows()];

@@ -96,13 +96,7 @@ impl Ways {
             gross: vec![0.0; lp.num_cols()],
         };
         let mut add = |c: usize, i: usize, gross: f64| {
-            let (rows, values) = lp.column(c);
-            let made: f64 = rows
-                .iter()
-                .zip(values)
-                .filter(|(r, _)| **r as usize == i)
-                .map(|(_, v)| v)
-                .sum();
+            let made = lp.entry(c, i);
             if made > 0.0 && gross > 0.0 {
                 ways.of[i].push(c);
                 ways.product[c] = i as u32;
@@ -338,7 +332,7 @@ impl<'a> Stage<'a> {
                 let (row_a, row_b) = self.limit_use(order, &pattern);
                 let mut short = lambda * row_a[fx] + row_b[fx] - lp.row_upper[fx];
                 for (e, &c) in order.exports.iter().enumerate() {
-                    let earned = -lp.column(c).1.last().copied().unwrap_or(0.0);
+                    let earned = -lp.entry(c, fx);
                     if earned <= 0.0 || short <= 0.0 {
                         break;
                     }
@@ -350,7 +344,7 @@ impl<'a> Stage<'a> {
                     }
                 }
                 for (e, &c) in order.exports.iter().enumerate().rev() {
-                    let earned = -lp.column(c).1.last().copied().unwrap_or(0.0);
+                    let earned = -lp.entry(c, fx);
                     if short >= 0.0 || earned <= 0.0 {
                         break;
                     }
@@ -569,11 +563,8 @@ impl<'a> Stage<'a> {
                 shares[c] = 1.0;
                 per_product[i].push(c);
             }
-            let (rows, values) = lp.column(c);
             for &(r, w) in valued {
-                if let Some(p) = rows.iter().position(|&q| q as usize == r) {
-                    unit[i] += w * values[p] / self.ways.gross[c];
-                }
+                unit[i] += w * lp.entry(c, r) / self.ways.gross[c];
             }
         }
         let leontief = certify::mixed_leontief(economy, &shares, &per_product)?;
