@@ -77,6 +77,13 @@ pub struct AnalyzeArgs {
     /// Folder for products.csv, summary.json (and leontief_inverse.csv).
     #[arg(long, short)]
     pub out: PathBuf,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+}
+
+/// How to analyse: shared by `analyze` and `import --analyze`.
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
     /// A `product,quantity` CSV to use as final demand instead of targets.csv.
     #[arg(long)]
     pub demand: Option<PathBuf>,
@@ -112,8 +119,15 @@ pub struct ImportArgs {
     #[arg(required = true)]
     pub sources: Vec<PathBuf>,
     /// The package folder to write.
-    #[arg(long, short)]
-    pub out: PathBuf,
+    #[arg(long, short, required_unless_present = "analyze")]
+    pub out: Option<PathBuf>,
+    /// Also (or, without --out, only) analyse the imported economy into this folder, as
+    /// `chollima analyze` does, straight from the table in memory.
+    #[arg(long, value_name = "DIR")]
+    pub analyze: Option<PathBuf>,
+    /// With --analyze: how to analyse (the options of `chollima analyze`).
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
     /// A `column,category` CSV mapping final-demand columns to target categories.
     #[arg(long)]
     pub mapping: Option<PathBuf>,

@@ -6,9 +6,13 @@ use anyhow::Result;
 
 use std::sync::Arc;
 
-use chollima_engine::{AnalysisSettings, AnalyzeOptions, GenerateConfig, Method, Severity};
+use chollima_engine::{
+    AnalysisSettings, AnalyzeOptions, AnalyzeReport, GenerateConfig, Method, Severity,
+};
 
-use crate::args::{AnalyzeArgs, Cli, Command, GenerateArgs, MethodArg, PlanArgs, PlanMethodArg};
+use crate::args::{
+    AnalysisArgs, AnalyzeArgs, Cli, Command, GenerateArgs, MethodArg, PlanArgs, PlanMethodArg,
+};
 use crate::progress::Spinner;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -47,6 +51,17 @@ fn validate(package: &std::path::Path, quiet: bool) -> Result<ExitCode> {
 }
 
 fn analyze(args: AnalyzeArgs, quiet: bool) -> Result<ExitCode> {
+    let options = analysis_options(args.analysis)?;
+    let spinner = Spinner::new(quiet);
+    let report = chollima_engine::analyze(&args.package, &args.out, &options, &spinner)?;
+    if !quiet {
+        print_analysis(&report, &args.out);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The engine's analysis options from the flags shared by `analyze` and `import --analyze`.
+pub fn analysis_options(args: AnalysisArgs) -> Result<AnalyzeOptions> {
     if !(args.tolerance > 0.0 && args.tolerance < 1.0) {
         anyhow::bail!(chollima_engine::EngineError::Refused {
             message: format!("--tolerance {} is outside (0, 1)", args.tolerance),
@@ -61,30 +76,29 @@ fn analyze(args: AnalyzeArgs, quiet: bool) -> Result<ExitCode> {
         MethodArg::Iterative => Method::Iterative,
     };
     settings.solver.iterative.tolerance = args.tolerance;
-    let options = AnalyzeOptions {
+    Ok(AnalyzeOptions {
         demand: args.demand,
         inverse: args.inverse,
         settings,
-    };
-    let spinner = Spinner::new(quiet);
-    let report = chollima_engine::analyze(&args.package, &args.out, &options, &spinner)?;
-    if !quiet {
-        for d in report.diagnostics.iter() {
-            eprintln!("{d}");
-        }
-        let info = &report.analysis.info;
-        let total: f64 = report.timings.iter().map(|(_, s)| s).sum();
-        eprintln!(
-            "analysed {} products in {total:.3} s ({}, {} iterations, residual {:.1e}, spectral radius <= {:.4}); wrote {}",
-            report.analysis.gross_output.len(),
-            info.method.name(),
-            info.iterations,
-            info.residual,
-            info.spectral.upper,
-            args.out.display()
-        );
+    })
+}
+
+/// Prints an analysis' diagnostics and one summary line on stderr.
+pub fn print_analysis(report: &AnalyzeReport, out: &std::path::Path) {
+    for d in report.diagnostics.iter() {
+        eprintln!("{d}");
     }
-    Ok(ExitCode::SUCCESS)
+    let info = &report.analysis.info;
+    let total: f64 = report.timings.iter().map(|(_, s)| s).sum();
+    eprintln!(
+        "analysed {} products in {total:.3} s ({}, {} iterations, residual {:.1e}, spectral radius <= {:.4}); wrote {}",
+        report.analysis.gross_output.len(),
+        info.method.name(),
+        info.iterations,
+        info.residual,
+        info.spectral.upper,
+        out.display()
+    );
 }
 
 fn generate(args: GenerateArgs, quiet: bool) -> Result<ExitCode> {

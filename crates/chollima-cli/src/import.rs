@@ -1,10 +1,13 @@
-//! `chollima import`: resolve the flags, import, print the importer's report on stderr.
+//! `chollima import`: resolve the flags, import (and analyse, with `--analyze`), print the
+//! importer's report on stderr.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 
-use chollima_engine::{Assumption, ImportFormat, ImportOptions, SeaVariable, Severity};
+use chollima_engine::{
+    Assumption, ImportDestination, ImportFormat, ImportOptions, SeaVariable, Severity,
+};
 
 use crate::args::{AssumptionArg, FormatArg, ImportArgs, SeaArg};
 use crate::progress::Spinner;
@@ -33,21 +36,35 @@ pub fn run(args: ImportArgs, quiet: bool) -> Result<ExitCode> {
         name: args.name,
         labels: args.labels,
     };
+    let analysis = match &args.analyze {
+        Some(_) => Some(crate::commands::analysis_options(args.analysis)?),
+        None => None,
+    };
+    let destination = ImportDestination {
+        package: args.out.as_deref(),
+        analysis: args.analyze.as_deref().zip(analysis.as_ref()),
+    };
     let spinner = Spinner::new(quiet);
-    let report = chollima_engine::import(format, &args.sources, &options, &args.out, &spinner)?;
+    let report = chollima_engine::import(format, &args.sources, &options, destination, &spinner)?;
     if !quiet {
         for d in report.report.iter() {
             eprintln!("{d}");
         }
         let total: f64 = report.timings.iter().map(|(_, s)| s).sum();
+        let wrote = report
+            .package
+            .as_ref()
+            .map_or(String::new(), |p| format!("; wrote {}", p.display()));
         eprintln!(
-            "imported {} products, {} input coefficients in {total:.3} s ({} warning(s), {} note(s)); wrote {}",
+            "imported {} products, {} input coefficients in {total:.3} s ({} warning(s), {} note(s)){wrote}",
             report.products,
             report.nonzeros,
             report.report.count(Severity::Warning),
             report.report.count(Severity::Note),
-            report.package.display()
         );
+        if let (Some(analysis), Some(out)) = (&report.analysis, &args.analyze) {
+            crate::commands::print_analysis(analysis, out);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -223,6 +223,29 @@ fn wiod_import_reports_its_zero_output_sectors_and_analyses() {
     assert_eq!(p.len(), 1435);
     // A sector with zero output still has a multiplier of at least 1 (its own unit).
     assert!(p.values().all(|r| r["output_multiplier"] >= 1.0 - 1e-12));
+
+    // One command, the table analysed in memory: the same numbers as through the package's
+    // text, since the package round-trips every f64 exactly.
+    let direct = dir.path().join("direct");
+    ok(chollima(&[
+        "-q",
+        "import",
+        "iot",
+        &data("wiod2013/2011"),
+        "--analyze",
+        direct.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read(direct.join("products.csv")).unwrap(),
+        std::fs::read(out.join("products.csv")).unwrap()
+    );
+    assert!(
+        !direct.join("inputs.csv").exists(),
+        "no package without --out"
+    );
+    let neither = chollima(&["import", "iot", &data("wiod2013/2011")]);
+    assert_eq!(neither.status.code(), Some(2));
+    assert!(stderr(&neither).contains("--out"), "{}", stderr(&neither));
 }
 
 #[test]

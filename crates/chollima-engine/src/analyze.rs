@@ -45,8 +45,42 @@ pub fn analyze(
     let loaded = timed(observer, &mut timings, "reading", || {
         chollima_package::read(package)
     })?;
-    let economy = loaded.economy;
-    let mut diagnostics = loaded.diagnostics;
+    analyze_loaded(
+        &loaded.economy,
+        loaded.diagnostics,
+        timings,
+        out,
+        options,
+        observer,
+    )
+}
+
+/// Analyses an economy already in memory (as `chollima import --analyze` has it, straight from
+/// the table) and writes the results into the folder `out`.
+pub fn analyze_economy(
+    economy: &Economy,
+    out: &Path,
+    options: &AnalyzeOptions,
+    observer: &dyn Observer,
+) -> Result<AnalyzeReport, EngineError> {
+    analyze_loaded(
+        economy,
+        Diagnostics::new(),
+        Vec::new(),
+        out,
+        options,
+        observer,
+    )
+}
+
+fn analyze_loaded(
+    economy: &Economy,
+    mut diagnostics: Diagnostics,
+    mut timings: Vec<(String, f64)>,
+    out: &Path,
+    options: &AnalyzeOptions,
+    observer: &dyn Observer,
+) -> Result<AnalyzeReport, EngineError> {
     let n = economy.products.len();
     if options.inverse && n > MAX_INVERSE_PRODUCTS {
         return Err(EngineError::Refused {
@@ -76,10 +110,10 @@ pub fn analyze(
         ..options.settings
     };
     let analysis = timed(observer, &mut timings, "solving", || {
-        chollima_analysis::analyze(&economy, &demand, &settings)
+        chollima_analysis::analyze(economy, &demand, &settings)
     })?;
     let files = timed(observer, &mut timings, "writing", || {
-        write_results(&economy, &demand, &analysis, out)
+        write_results(economy, &demand, &analysis, out)
     })?;
     let total_final_demand = demand.iter().sum();
     let report = AnalyzeReport {
@@ -89,7 +123,7 @@ pub fn analyze(
         timings,
         files,
     };
-    output::write_summary(&economy, &report, options, out)?;
+    output::write_summary(economy, &report, options, out)?;
     Ok(report)
 }
 

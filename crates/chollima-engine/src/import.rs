@@ -1,4 +1,6 @@
-//! `import`: a published table in, an economy package out, with the importer's report.
+//! `import`: a published table in, an economy package out, with the importer's report; or,
+//! with an analysis folder, the table analysed straight away, without the package's text in
+//! between (what pymrio users do: read a table, `calc_all`).
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +11,7 @@ use chollima_import::{
 use chollima_model::Diagnostics;
 
 use crate::observer::timed;
-use crate::{EngineError, Observer};
+use crate::{AnalyzeOptions, AnalyzeReport, EngineError, Observer};
 
 /// The kinds of table `import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,17 +54,37 @@ pub struct ImportReport {
     /// Everything the importer handled, changed or dropped.
     pub report: Diagnostics,
     pub timings: Vec<(String, f64)>,
-    pub package: PathBuf,
+    /// The package folder written, if one was asked for.
+    pub package: Option<PathBuf>,
+    /// The analysis, if one was asked for.
+    pub analysis: Option<AnalyzeReport>,
 }
 
-/// Imports `sources` as `format` and writes the package into the folder `out`.
+/// Where `import` puts what it read: a package folder, an analysis, or both.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportDestination<'a> {
+    /// The package folder to write.
+    pub package: Option<&'a Path>,
+    /// The folder for the analysis of the imported economy, and how to analyse it.
+    pub analysis: Option<(&'a Path, &'a AnalyzeOptions)>,
+}
+
+/// Imports `sources` as `format`, then writes the package and/or analyses the economy, as
+/// `destination` says (both at once when both are asked for).
 pub fn import(
     format: ImportFormat,
     sources: &[PathBuf],
     options: &ImportOptions,
-    out: &Path,
+    destination: ImportDestination,
     observer: &dyn Observer,
 ) -> Result<ImportReport, EngineError> {
+    if destination.package.is_none() && destination.analysis.is_none() {
+        return Err(EngineError::Refused {
+            message: "nothing to do with the imported table".into(),
+            hint: "give a package folder to write (--out) or a folder for its analysis (--analyze)"
+                .into(),
+        });
+    }
     let mut timings = Vec::new();
     let mut imported = timed(observer, &mut timings, "importing", || {
         read_sources(format, sources, options)
@@ -78,15 +100,33 @@ pub fn import(
     if let Some(name) = &options.name {
         imported.economy.manifest.name = name.clone();
     }
-    timed(observer, &mut timings, "writing", || {
-        chollima_package::write(&imported.economy, out)
-    })?;
+    let economy = &imported.economy;
+    let write = || match destination.package {
+        Some(out) => {
+            let start = std::time::Instant::now();
+            chollima_package::write(economy, out)?;
+            Ok::<_, EngineError>(Some(start.elapsed().as_secs_f64()))
+        }
+        None => Ok(None),
+    };
+    let analyse = || {
+        destination
+            .analysis
+            .map(|(out, options)| crate::analyze::analyze_economy(economy, out, options, observer))
+            .transpose()
+    };
+    let (written, analysis) = rayon::join(write, analyse);
+    if let Some(seconds) = written? {
+        timings.push(("writing".into(), seconds));
+    }
+    let analysis = analysis?;
     Ok(ImportReport {
-        products: imported.economy.products.len(),
-        nonzeros: imported.economy.inputs.nnz(),
+        products: economy.products.len(),
+        nonzeros: economy.inputs.nnz(),
         report: imported.report,
         timings,
-        package: out.to_owned(),
+        package: destination.package.map(Path::to_owned),
+        analysis,
     })
 }
 

@@ -20,7 +20,7 @@ mod plan;
 
 use std::path::Path;
 
-pub use analyze::{AnalyzeOptions, AnalyzeReport, analyze};
+pub use analyze::{AnalyzeOptions, AnalyzeReport, analyze, analyze_economy};
 pub use chollima_analysis::AnalysisSettings;
 pub use chollima_generate::GenerateConfig;
 pub use chollima_import::{Assumption, SeaVariable};
@@ -32,7 +32,7 @@ pub use chollima_plan::{
 };
 pub use error::EngineError;
 pub use generate::{GenerateReport, generate};
-pub use import::{ImportFormat, ImportOptions, ImportReport, import};
+pub use import::{ImportDestination, ImportFormat, ImportOptions, ImportReport, import};
 pub use observer::{Observer, Silent};
 pub use plan::{PlanOptions, PlanReport, plan};
 

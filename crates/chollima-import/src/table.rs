@@ -162,10 +162,9 @@ pub(crate) fn parse_number(field: &[u8]) -> Result<Option<f64>, ()> {
         let v = n as f64;
         return Ok(Some(if negative { -v } else { v }));
     }
-    let text = std::str::from_utf8(field).map_err(|_| ())?;
-    // Rust's parser is correctly rounded (Eisel-Lemire): the value is the nearest f64, exactly
-    // what numpy or R would read.
-    match text.parse::<f64>() {
+    // fast-float is correctly rounded (Eisel-Lemire, as Rust's own parser): the value is the
+    // nearest f64, exactly what numpy or R would read. It takes bytes, so no UTF-8 check first.
+    match fast_float2::parse::<f64, _>(field) {
         Ok(v) if v.is_finite() => Ok(Some(v)),
         _ => Err(()),
     }
@@ -350,33 +349,8 @@ pub(crate) fn parse_table(
             val: Vec::new(),
         },
     };
-    let mut fields: Vec<&[u8]> = Vec::new();
     if memchr::memchr(b'"', bytes).is_none() {
-        let delimiter = layout.delimiter;
-        let mut start = 0;
-        for (index, end) in memchr::memchr_iter(b'\n', bytes)
-            .chain(std::iter::once(bytes.len()))
-            .enumerate()
-        {
-            let line = &bytes[start..end];
-            start = end + 1;
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                continue;
-            }
-            fields.clear();
-            let mut from = 0;
-            for (k, &b) in line.iter().enumerate() {
-                if b == delimiter {
-                    fields.push(&line[from..k]);
-                    from = k + 1;
-                }
-            }
-            fields.push(&line[from..]);
-            if !builder.record(index + 1, &fields) {
-                return None;
-            }
-        }
+        parse_plain(bytes, &mut builder);
         return builder.finish();
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -386,13 +360,191 @@ pub(crate) fn parse_table(
         .buffer_capacity(1 << 16)
         .from_reader(bytes);
     let mut record = csv::ByteRecord::new();
-    while let Some(line) = next_record(&mut reader, &mut record, &mut builder.problems) {
+    let mut lines = LineCounter::new(bytes);
+    while let Some(line) = next_record(&mut reader, &mut record, &mut lines, &mut builder.problems)
+    {
         let quoted_fields: Vec<&[u8]> = record.iter().collect();
         if !builder.record(line, &quoted_fields) {
             return None;
         }
     }
     builder.finish()
+}
+
+/// Below this many bytes of data rows the table is parsed on one thread.
+const PARALLEL_BYTES: usize = 1 << 20;
+
+/// Parses text without quote characters.
+///
+/// The header rows (and pymrio's index-name row) go through [`Builder::record`] one by one;
+/// the data rows of a large table are then split into chunks at line breaks and parsed in
+/// parallel by [`parse_regular_chunk`]. That fast path only handles regular rows: when any
+/// chunk meets anything else (a ragged row, a cell that is not a number or is empty, a label
+/// that is not UTF-8), the rows are parsed again one by one, so every problem is reported
+/// exactly as the one-thread reader reports it.
+fn parse_plain(bytes: &[u8], builder: &mut Builder) {
+    let mut fields: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    let mut index = 0;
+    let mut tried_parallel = false;
+    while start <= bytes.len() {
+        if !tried_parallel && builder.expects_plain_data() {
+            tried_parallel = true;
+            if bytes.len() - start >= PARALLEL_BYTES
+                && parse_in_parallel(&bytes[start..], index, builder)
+            {
+                return;
+            }
+        }
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |k| start + k);
+        let line = &bytes[start..end];
+        index += 1;
+        start = end + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        fields.clear();
+        fields.extend(line.split(|&b| b == builder.layout.delimiter));
+        if !builder.record(index, &fields) {
+            return;
+        }
+    }
+}
+
+/// Data rows parsed by one chunk of [`parse_in_parallel`], with line numbers counted from the
+/// chunk's start.
+#[derive(Default)]
+struct Piece {
+    labels: Vec<String>,
+    lines: Vec<usize>,
+    row_end: Vec<usize>,
+    col: Vec<u32>,
+    val: Vec<f64>,
+    newlines: usize,
+}
+
+/// Parses the data rows in `bytes` (which start after line `lines_before`) in parallel chunks
+/// and appends them to the builder's table. `false`, with nothing appended, when some row is
+/// not regular.
+fn parse_in_parallel(bytes: &[u8], lines_before: usize, builder: &mut Builder) -> bool {
+    use rayon::prelude::*;
+    let layout = builder.layout;
+    let width = builder.width;
+    let wanted = (rayon::current_num_threads() * 4).max(1);
+    let mut bounds = Vec::with_capacity(wanted + 1);
+    let mut from = 0;
+    while from < bytes.len() {
+        let target = (from + bytes.len() / wanted + 1).min(bytes.len());
+        let to = memchr::memchr(b'\n', &bytes[target..]).map_or(bytes.len(), |k| target + k + 1);
+        bounds.push((from, to));
+        from = to;
+    }
+    let pieces: Option<Vec<Piece>> = bounds
+        .par_iter()
+        .map(|&(from, to)| parse_regular_chunk(&bytes[from..to], layout, width))
+        .collect();
+    let Some(pieces) = pieces else {
+        return false;
+    };
+    let table = &mut builder.table;
+    let mut line_base = lines_before;
+    for piece in pieces {
+        let offset = table.col.len();
+        table.labels.extend(piece.labels);
+        table
+            .lines
+            .extend(piece.lines.iter().map(|l| l + line_base));
+        table
+            .row_start
+            .extend(piece.row_end.iter().map(|e| e + offset));
+        table.col.extend_from_slice(&piece.col);
+        table.val.extend_from_slice(&piece.val);
+        line_base += piece.newlines;
+    }
+    true
+}
+
+/// Parses one chunk of regular data rows: `width` fields, UTF-8 labels, every cell a number.
+/// `None` as soon as a row is anything else.
+fn parse_regular_chunk(chunk: &[u8], layout: Layout, width: usize) -> Option<Piece> {
+    // A non-zero cell takes at least two bytes (a digit and a separator): room for all of them
+    // up front, so the vectors never grow by copying. Untouched capacity costs no memory.
+    let mut piece = Piece {
+        col: Vec::with_capacity(chunk.len() / 2 + 1),
+        val: Vec::with_capacity(chunk.len() / 2 + 1),
+        ..Piece::default()
+    };
+    let mut start = 0;
+    while start < chunk.len() {
+        let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |k| start + k);
+        let line = &chunk[start..end];
+        piece.newlines += 1;
+        start = end + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        let mut at = 0;
+        for _ in 0..layout.label_cols {
+            let end = memchr::memchr(layout.delimiter, &line[at..]).map_or(line.len(), |k| at + k);
+            piece
+                .labels
+                .push(std::str::from_utf8(&line[at..end]).ok()?.trim().to_string());
+            at = end + 1;
+        }
+        let numbers = if at <= line.len() {
+            parse_number_fields(&line[at..], layout.delimiter, &mut piece)?
+        } else {
+            0
+        };
+        if layout.label_cols + numbers != width {
+            return None;
+        }
+        piece.lines.push(piece.newlines);
+        piece.row_end.push(piece.col.len());
+    }
+    Some(piece)
+}
+
+/// Parses the number cells of one row, pushing the non-zeros to `piece`; returns how many
+/// cells there were. Plain integers (the bulk of published flow tables) are read while the
+/// row is scanned; anything else goes through [`parse_number`]. `None` for a cell that is
+/// empty or not a number.
+#[inline]
+fn parse_number_fields(cells: &[u8], delimiter: u8, piece: &mut Piece) -> Option<usize> {
+    let mut count = 0;
+    let mut at = 0;
+    loop {
+        let start = at;
+        let mut n: u64 = 0;
+        while let Some(&b) = cells.get(at) {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
+            at += 1;
+        }
+        let plain_end = at == cells.len() || cells[at] == delimiter;
+        let v = if plain_end && at > start && at - start <= 15 {
+            n as f64
+        } else {
+            let end = memchr::memchr(delimiter, &cells[at..]).map_or(cells.len(), |k| at + k);
+            let v = parse_number(&cells[start..end]).ok()??;
+            at = end;
+            v
+        };
+        if v != 0.0 {
+            piece.col.push(count as u32);
+            piece.val.push(v);
+        }
+        count += 1;
+        if at == cells.len() {
+            return Some(count);
+        }
+        at += 1;
+    }
 }
 
 /// Turns records into a [`Table`], collecting problems.
@@ -406,6 +558,13 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Whether every header is read and the next non-empty line is a data row (after a
+    /// multi-row header, pymrio's index-name row may come first).
+    fn expects_plain_data(&self) -> bool {
+        self.headers.len() == self.layout.header_rows
+            && (self.layout.header_rows == 1 || self.skipped_names || !self.table.lines.is_empty())
+    }
+
     /// Handles one record; `false` when the file cannot be read on (a bad header).
     fn record(&mut self, line: usize, record: &[&[u8]]) -> bool {
         let layout = self.layout;
@@ -547,7 +706,8 @@ pub(crate) fn read_rows(
     let mut problems = FileProblems::new(report, path);
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
-    while let Some(line) = next_record(&mut reader, &mut record, &mut problems) {
+    let mut lines = LineCounter::new(bytes);
+    while let Some(line) = next_record(&mut reader, &mut record, &mut lines, &mut problems) {
         let fields = record
             .iter()
             .enumerate()
@@ -561,16 +721,54 @@ pub(crate) fn read_rows(
 
 /// Reads the next CSV record and returns its line, or `None` at the end of the file or at a
 /// record the CSV reader cannot read (reported).
-fn next_record<R: std::io::Read>(
-    reader: &mut csv::Reader<R>,
+/// Line numbers from byte offsets. The `csv` crate's own line count goes wrong after `\r\n`
+/// line ends next to blank lines, so lines are counted here, moving forward through the text.
+struct LineCounter<'b> {
+    bytes: &'b [u8],
+    at: usize,
+    line: usize,
+}
+
+impl<'b> LineCounter<'b> {
+    fn new(bytes: &'b [u8]) -> Self {
+        LineCounter {
+            bytes,
+            at: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of the record that starts at byte `offset` (offsets must not go
+    /// backwards). The crate may give the offset of the line break before the record (the
+    /// `\n` of a `\r\n`, or blank lines it skipped): a record never starts with one.
+    fn line_at(&mut self, offset: usize) -> usize {
+        let mut offset = offset.min(self.bytes.len());
+        while matches!(self.bytes.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        if offset > self.at {
+            self.line += memchr::memchr_iter(b'\n', &self.bytes[self.at..offset]).count();
+            self.at = offset;
+        }
+        self.line
+    }
+}
+
+fn next_record(
+    reader: &mut csv::Reader<&[u8]>,
     record: &mut csv::ByteRecord,
+    lines: &mut LineCounter,
     problems: &mut FileProblems<'_>,
 ) -> Option<usize> {
     match reader.read_byte_record(record) {
-        Ok(true) => Some(record.position().map_or(0, |p| p.line() as usize)),
+        Ok(true) => Some(
+            record
+                .position()
+                .map_or(0, |p| lines.line_at(p.byte() as usize)),
+        ),
         Ok(false) => None,
         Err(e) => {
-            let line = e.position().map_or(0, |p| p.line() as usize);
+            let line = e.position().map_or(0, |p| lines.line_at(p.byte() as usize));
             problems.error(
                 line,
                 None,
@@ -660,6 +858,56 @@ mod tests {
         )
         .unwrap();
         assert_eq!((crlf.row_label(0), crlf.get(0, 0)), ("x", 1.0));
+    }
+
+    /// A table of more than [`PARALLEL_BYTES`], so the plain reader parses it in chunks.
+    fn large_table(rows: usize, cols: usize) -> String {
+        let mut text = String::from("row");
+        for j in 0..cols {
+            text.push_str(&format!(",c{j}"));
+        }
+        text.push('\n');
+        for i in 0..rows {
+            text.push_str(&format!("r{i}"));
+            for j in 0..cols {
+                let v = if (i * 7 + j * 3) % 5 == 0 {
+                    0.0
+                } else {
+                    (i * cols + j) as f64 * 0.37 + 0.001
+                };
+                text.push_str(&format!(",{v}"));
+            }
+            text.push_str(if i % 3 == 0 { "\r\n" } else { "\n" });
+            if i % 97 == 0 {
+                text.push('\n');
+            }
+        }
+        assert!(text.len() > PARALLEL_BYTES);
+        text
+    }
+
+    /// Guards the chunked parallel reader: it must give the table, line numbers and problems
+    /// of the one-by-one reader (the quoted path), for regular tables and for broken ones.
+    #[test]
+    fn parallel_chunks_read_large_tables_like_the_record_reader() {
+        let regular = large_table(600, 300);
+        let mut ragged = regular.clone();
+        let at = ragged.len() * 2 / 3;
+        let line_end = at + ragged[at..].find('\n').unwrap();
+        ragged.insert_str(line_end, ",9,oops");
+        for text in [regular, ragged] {
+            let quoted = text.replacen("row", "\"row\"", 1);
+            let (mut r1, mut r2) = (Diagnostics::new(), Diagnostics::new());
+            let path = Path::new("big.csv");
+            let t1 = parse_table(text.as_bytes(), path, Layout::CSV, &mut r1).unwrap();
+            let t2 = parse_table(quoted.as_bytes(), path, Layout::CSV, &mut r2).unwrap();
+            assert_eq!(t1.nrows(), 600);
+            assert_eq!(
+                (&t1.labels, &t1.lines, &t1.row_start, &t1.col, &t1.val),
+                (&t2.labels, &t2.lines, &t2.row_start, &t2.col, &t2.val)
+            );
+            assert_eq!(r1, r2);
+        }
     }
 
     #[test]
