@@ -205,7 +205,14 @@ pub fn plan(economy: &Economy, settings: &PlanSettings) -> Plan {
 }
 
 /// As [`plan`], for a model already built (say, to export it first).
-pub fn plan_model(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) -> Plan {
+pub fn plan_model(economy: &Economy, model: PlanLp, settings: &PlanSettings) -> Plan {
+    // The first-order methods run many short parallel loops (several per PDHG iteration).
+    // Called from outside rayon's pool, each one hands its job to the pool and puts the caller
+    // to sleep on a lock; run on one of the pool's workers, the loops split by work stealing.
+    rayon::scope(|_| plan_stages(economy, model, settings))
+}
+
+fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) -> Plan {
     let start = Instant::now();
     let unobtainable = diagnosis::unobtainable_targets(economy, &model);
     if !unobtainable.is_empty() {

@@ -100,11 +100,22 @@ struct Sparse {
 impl Sparse {
     fn dot(&self, line: usize, v: &[f64]) -> f64 {
         let range = self.start[line]..self.start[line + 1];
-        self.index[range.clone()]
-            .iter()
-            .zip(&self.value[range])
-            .map(|(&i, &a)| a * v[i as usize])
-            .sum()
+        let (index, value) = (&self.index[range.clone()], &self.value[range]);
+        // Four running sums: one chain of dependent additions would wait on the adder's
+        // latency at every entry.
+        let mut sums = [0.0f64; 4];
+        let (index_quads, value_quads) = (index.chunks_exact(4), value.chunks_exact(4));
+        let (index_rest, value_rest) = (index_quads.remainder(), value_quads.remainder());
+        for (i, a) in index_quads.zip(value_quads) {
+            sums[0] += a[0] * v[i[0] as usize];
+            sums[1] += a[1] * v[i[1] as usize];
+            sums[2] += a[2] * v[i[2] as usize];
+            sums[3] += a[3] * v[i[3] as usize];
+        }
+        for (&i, &a) in index_rest.iter().zip(value_rest) {
+            sums[0] += a * v[i as usize];
+        }
+        (sums[0] + sums[1]) + (sums[2] + sums[3])
     }
 
     /// `out[line] = <line, v>` for every line, in parallel.
