@@ -36,6 +36,7 @@ mod highs_solver;
 pub mod lp;
 mod merit;
 pub mod mps;
+pub mod multi_year;
 pub mod pdlp;
 
 use std::time::Instant;
@@ -49,6 +50,7 @@ pub use harmony::HarmonySettings;
 pub use highs_solver::{HighsSettings, LpSolution, Status, solve as solve_with_highs};
 pub use lp::{LinearProgram, relative_gap};
 pub use merit::MeritSettings;
+pub use multi_year::{MultiYearLp, MultiYearPlan, YearStage, plan_years};
 pub use pdlp::PdlpSettings;
 
 /// Which method computes the plan.

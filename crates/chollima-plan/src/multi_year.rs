@@ -1,0 +1,429 @@
+//! The multi-year plan of FORMAT.md (`years = T > 1`): one single-period block per year, built
+//! by [`PlanLp::new`] for that year (its resources and targets), coupled by capacity that
+//! investment grows and depreciation wears down.
+//!
+//! Columns: year 1's block, year 2's block, ... (each exactly the single-period LP's columns),
+//! then the investment `v_{k,t}` of every expandable technique (one with a capacity and
+//! `capital.csv` rows), year by year. Rows: the year blocks' rows, then per expandable technique
+//! one capacity row per year and one terminal row, then one hold row per target group.
+//!
+//! Capacity is not a variable: with `d = 1 - depreciation_k`,
+//! `kap_{k,t} = d^(t-1) capacity_k + sum_{s<t} d^(t-1-s) v_{k,s}`, so the capacity row of year
+//! `t` reads `y_{k,t} - sum_{s<t} d^(t-1-s) v_{k,s} <= d^(t-1) capacity_k`, and the terminal
+//! condition `kap_{k,T+1} >= kap_{k,T}` reads `v_{k,T} >= (1 - d) kap_{k,T}`. A technique with a
+//! capacity but no capital rows keeps the worn-down capacity as a column bound. The goods
+//! `K v_t` are drawn from year `t`'s balance rows.
+//!
+//! Each lexicographic stage maximises the sum over years of one group's lambdas; the group's
+//! hold row then keeps that sum at its optimum while later groups are maximised.
+
+use chollima_model::Economy;
+
+use crate::formulation::PlanLp;
+use crate::highs_solver::{self, HighsSettings, LpSolution, Status};
+use crate::lp::{LinearProgram, relative_gap};
+
+/// One target group over the years.
+#[derive(Debug, Clone)]
+pub struct YearGroup {
+    pub name: String,
+    /// The group's lambda column in each year; `None` in a year without its targets.
+    pub columns: Vec<Option<usize>>,
+    /// The row `sum_t lambda_{g,t}`, free until the group's stage is solved.
+    pub hold_row: usize,
+}
+
+/// An expandable technique: its investment columns and capacity rows.
+#[derive(Debug, Clone)]
+pub struct Expansion {
+    pub technique: usize,
+    /// `v_{k,t}` for t = 1..T.
+    pub investment: Vec<usize>,
+    /// The capacity row of each year.
+    pub capacity_rows: Vec<usize>,
+    pub terminal_row: usize,
+}
+
+/// The multi-year plan LP with its index maps.
+#[derive(Debug, Clone)]
+pub struct MultiYearLp {
+    pub lp: LinearProgram,
+    /// Each year's single-period model; its column and row indices are relative to
+    /// `column_offset[t]` and `row_offset[t]`.
+    pub years: Vec<PlanLp>,
+    pub column_offset: Vec<usize>,
+    pub row_offset: Vec<usize>,
+    pub groups: Vec<YearGroup>,
+    pub expansions: Vec<Expansion>,
+}
+
+impl MultiYearLp {
+    /// Builds the LP of the economy's `[plan] years`, the first group's stage as objective.
+    pub fn new(economy: &Economy) -> MultiYearLp {
+        let horizon = economy.manifest.plan_settings().years.max(1) as usize;
+        let years: Vec<PlanLp> = (1..=horizon)
+            .map(|t| PlanLp::new(economy, t as u32))
+            .collect();
+        let techniques = &economy.techniques;
+        let expandable: Vec<usize> = (0..techniques.len())
+            .filter(|&k| {
+                techniques.capacity[k].is_some()
+                    && economy
+                        .capital
+                        .as_ref()
+                        .is_some_and(|c| !c.column(k).0.is_empty())
+            })
+            .collect();
+        let mut group_names: Vec<String> = Vec::new();
+        for year in &years {
+            for g in &year.groups {
+                if !group_names.contains(&g.name) {
+                    group_names.push(g.name.clone());
+                }
+            }
+        }
+        let mut row_offset = Vec::with_capacity(horizon);
+        let mut rows = 0;
+        for year in &years {
+            row_offset.push(rows);
+            rows += year.lp.num_rows();
+        }
+        let capacity_row =
+            |e: usize, t: usize| rows + e * (horizon + 1) + t; // t = 0..horizon-1, terminal at horizon
+        let hold_base = rows + expandable.len() * (horizon + 1);
+        let total_rows = hold_base + group_names.len();
+        let mut lp = LinearProgram::with_rows(total_rows);
+        let mut column_offset = Vec::with_capacity(horizon);
+        let mut entries: Vec<(usize, f64)> = Vec::new();
+        let mut capacity_of_expandable = vec![None; techniques.len()];
+        for (e, &k) in expandable.iter().enumerate() {
+            capacity_of_expandable[k] = Some(e);
+        }
+        for (t, year) in years.iter().enumerate() {
+            let offset = lp.num_cols();
+            column_offset.push(offset);
+            let (r0, ylp) = (row_offset[t], &year.lp);
+            for i in 0..ylp.num_rows() {
+                lp.row_lower[r0 + i] = ylp.row_lower[i];
+                lp.row_upper[r0 + i] = ylp.row_upper[i];
+            }
+            for j in 0..ylp.num_cols() {
+                entries.clear();
+                let (index, value) = ylp.column(j);
+                entries.extend(index.iter().zip(value).map(|(&i, &v)| (r0 + i as usize, v)));
+                let mut upper = ylp.col_upper[j];
+                if j < year.technique_count {
+                    let k = j;
+                    let worn = (1.0 - techniques.depreciation[k]).powi(t as i32);
+                    match capacity_of_expandable[k] {
+                        // The capacity row bounds it instead.
+                        Some(e) => {
+                            upper = f64::INFINITY;
+                            entries.push((capacity_row(e, t), 1.0));
+                        }
+                        None => upper *= worn,
+                    }
+                }
+                // Objectives are set per stage; lambdas also count in their group's hold row.
+                if let Some(g) = year.groups.iter().find(|g| g.column == j) {
+                    let h = group_names.iter().position(|n| *n == g.name).expect("listed");
+                    entries.push((hold_base + h, 1.0));
+                }
+                lp.push_column(0.0, ylp.col_lower[j], upper, entries.iter().copied());
+            }
+        }
+        let mut expansions = Vec::with_capacity(expandable.len());
+        let capital = economy.capital.as_ref();
+        for (e, &k) in expandable.iter().enumerate() {
+            let keep = 1.0 - techniques.depreciation[k];
+            let capacity = techniques.capacity[k].expect("expandable techniques have one");
+            for t in 0..horizon {
+                let row = capacity_row(e, t);
+                lp.row_upper[row] = keep.powi(t as i32) * capacity;
+            }
+            let terminal = capacity_row(e, horizon);
+            // v_T - (1 - d) sum_{s<T} d^(T-1-s) v_s >= (1 - d) d^(T-1) capacity.
+            lp.row_lower[terminal] = (1.0 - keep) * keep.powi(horizon as i32 - 1) * capacity;
+            let (goods, amounts) = capital.expect("expandable").column(k);
+            let mut investment = Vec::with_capacity(horizon);
+            for s in 0..horizon {
+                entries.clear();
+                let r0 = row_offset[s];
+                entries.extend(goods.iter().zip(amounts).map(|(&i, &a)| (r0 + i as usize, -a)));
+                for t in s + 1..horizon {
+                    entries.push((capacity_row(e, t), -keep.powi((t - 1 - s) as i32)));
+                }
+                let terminal_coefficient = if s + 1 == horizon {
+                    1.0
+                } else {
+                    -(1.0 - keep) * keep.powi((horizon - 1 - s - 1) as i32)
+                };
+                entries.push((terminal, terminal_coefficient));
+                entries.sort_unstable_by_key(|e| e.0);
+                investment.push(lp.push_column(0.0, 0.0, f64::INFINITY, entries.iter().copied()));
+            }
+            expansions.push(Expansion {
+                technique: k,
+                investment,
+                capacity_rows: (0..horizon).map(|t| capacity_row(e, t)).collect(),
+                terminal_row: terminal,
+            });
+        }
+        let groups = group_names
+            .into_iter()
+            .enumerate()
+            .map(|(h, name)| YearGroup {
+                columns: years
+                    .iter()
+                    .zip(&column_offset)
+                    .map(|(y, &o)| {
+                        y.groups
+                            .iter()
+                            .find(|g| g.name == name)
+                            .map(|g| o + g.column)
+                    })
+                    .collect(),
+                name,
+                hold_row: hold_base + h,
+            })
+            .collect();
+        MultiYearLp {
+            lp,
+            years,
+            column_offset,
+            row_offset,
+            groups,
+            expansions,
+        }
+    }
+
+    /// Sets the objective to stage `g`: the sum over years of group `g`'s lambdas.
+    fn stage_objective(&mut self, g: usize) {
+        self.lp.cost.iter_mut().for_each(|c| *c = 0.0);
+        for &column in self.groups[g].columns.iter().flatten() {
+            self.lp.cost[column] = 1.0;
+        }
+    }
+
+    /// Capacity of expandable technique `e` in each year (and after the last, `T + 1`).
+    pub fn capacities(&self, economy: &Economy, e: usize, x: &[f64]) -> Vec<f64> {
+        let expansion = &self.expansions[e];
+        let k = expansion.technique;
+        let keep = 1.0 - economy.techniques.depreciation[k];
+        let mut capacity = economy.techniques.capacity[k].unwrap_or(0.0);
+        let mut path = Vec::with_capacity(expansion.investment.len() + 1);
+        for &v in &expansion.investment {
+            path.push(capacity);
+            capacity = keep * capacity + x[v];
+        }
+        path.push(capacity);
+        path
+    }
+}
+
+/// The outcome of one multi-year stage.
+#[derive(Debug, Clone)]
+pub struct YearStage {
+    pub group: String,
+    pub status: Status,
+    /// The sum over years of the group's lambdas.
+    pub total: f64,
+    pub gap: f64,
+    pub seconds: f64,
+}
+
+/// The multi-year plan: the LP, its last stage's point and the stages.
+#[derive(Debug, Clone)]
+pub struct MultiYearPlan {
+    pub status: Status,
+    pub model: MultiYearLp,
+    pub stages: Vec<YearStage>,
+    /// The last stage's point (empty when there is no plan).
+    pub x: Vec<f64>,
+    pub gap: f64,
+    pub method: &'static str,
+    pub seconds: f64,
+}
+
+impl MultiYearPlan {
+    /// `(group, lambda per year)`, `NaN` in a year without the group's targets or without a
+    /// plan.
+    pub fn lambdas(&self) -> Vec<(String, Vec<f64>)> {
+        self.model
+            .groups
+            .iter()
+            .map(|g| {
+                let values = g
+                    .columns
+                    .iter()
+                    .map(|c| match c {
+                        Some(c) if !self.x.is_empty() => self.x[*c],
+                        _ => f64::NAN,
+                    })
+                    .collect();
+                (g.name.clone(), values)
+            })
+            .collect()
+    }
+}
+
+/// Relative hair by which a solved stage's total is held lower, so rounding cannot make the
+/// next stage infeasible.
+const HOLD_TOLERANCE: f64 = 1e-9;
+
+/// Solves the multi-year plan exactly (HiGHS), stage by stage.
+pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan {
+    let start = std::time::Instant::now();
+    let mut model = MultiYearLp::new(economy);
+    let mut stages = Vec::new();
+    let mut last: Option<LpSolution> = None;
+    for g in 0..model.groups.len() {
+        let stage_start = std::time::Instant::now();
+        model.stage_objective(g);
+        let solution = highs_solver::solve(&model.lp, settings);
+        let solved = solution.status.solved();
+        let total = if solved { solution.objective } else { f64::NAN };
+        stages.push(YearStage {
+            group: model.groups[g].name.clone(),
+            status: solution.status,
+            total,
+            gap: relative_gap(solution.objective, solution.dual_bound),
+            seconds: stage_start.elapsed().as_secs_f64(),
+        });
+        if !solved {
+            return MultiYearPlan {
+                status: solution.status,
+                model,
+                stages,
+                x: Vec::new(),
+                gap: f64::NAN,
+                method: "highs",
+                seconds: start.elapsed().as_secs_f64(),
+            };
+        }
+        let row = model.groups[g].hold_row;
+        model.lp.row_lower[row] = total - HOLD_TOLERANCE * total.abs().max(1.0);
+        last = Some(solution);
+    }
+    let (status, x) = match last {
+        Some(solution) => (solution.status, solution.x),
+        None => (Status::Optimal, vec![0.0; model.lp.num_cols()]),
+    };
+    let gap = stages.iter().map(|s| s.gap).fold(0.0, f64::max);
+    MultiYearPlan {
+        status,
+        model,
+        stages,
+        x,
+        gap,
+        method: "highs",
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Method, PlanSettings, plan};
+
+    fn generated(years: u32, seed: u64) -> Economy {
+        chollima_generate::generate(&chollima_generate::GenerateConfig {
+            products: 120,
+            inputs: 6,
+            seed,
+            alternatives: 0.3,
+            capacities: 0.4,
+            trade: 0.2,
+            land: true,
+            years,
+            ..Default::default()
+        })
+        .expect("a valid configuration")
+    }
+
+    /// Guards the block structure: without capital (nothing to invest in) and with the same
+    /// resources every year, the years are copies of the single-period plan.
+    #[test]
+    fn years_without_capital_repeat_the_single_period_plan() {
+        let mut economy = generated(1, 11);
+        for k in 0..economy.techniques.len() {
+            economy.techniques.depreciation[k] = 0.0;
+        }
+        let single = plan(
+            &economy,
+            &PlanSettings {
+                method: Method::Highs,
+                ..Default::default()
+            },
+        );
+        let lambda = single.lambdas[0].1;
+        let mut settings = economy.manifest.plan_settings();
+        settings.years = 3;
+        economy.manifest.plan = Some(settings);
+        let multi = plan_years(&economy, &HighsSettings::default());
+        assert_eq!(multi.status, Status::Optimal);
+        assert!(multi.model.expansions.is_empty());
+        for &l in &multi.lambdas()[0].1 {
+            assert!((l - lambda).abs() <= 1e-7 * lambda, "{l} against {lambda}");
+        }
+    }
+
+    /// Guards the accounting of FORMAT.md's multi-year plan on generated five-year economies
+    /// with capital, depreciation, capacities and trade: capacity follows the recurrence,
+    /// activity stays within it, the terminal condition holds, no year uses more than its
+    /// resources, and every balance row holds.
+    #[test]
+    fn capacity_follows_its_recurrence_and_no_year_overspends() {
+        for seed in [5, 6] {
+            let economy = generated(5, seed);
+            let result = plan_years(&economy, &HighsSettings::default());
+            assert_eq!(result.status, Status::Optimal, "seed {seed}");
+            assert!(result.gap <= 1e-6, "gap {}", result.gap);
+            let model = &result.model;
+            let x = &result.x;
+            assert!(!model.expansions.is_empty(), "the generator gives capital rows");
+            let invested: f64 = model
+                .expansions
+                .iter()
+                .flat_map(|e| e.investment.iter().map(|&v| x[v]))
+                .sum();
+            assert!(invested > 0.0, "seed {seed}: some capacity is built");
+            let tolerance = 1e-6;
+            for (e, expansion) in model.expansions.iter().enumerate() {
+                let k = expansion.technique;
+                let keep = 1.0 - economy.techniques.depreciation[k];
+                let path = model.capacities(&economy, e, x);
+                for t in 0..model.years.len() {
+                    // The recurrence, step by step, from the plan's own investment.
+                    assert!(
+                        (path[t + 1] - (keep * path[t] + x[expansion.investment[t]])).abs()
+                            <= tolerance * path[t + 1].max(1.0)
+                    );
+                    let activity = x[model.column_offset[t] + k];
+                    assert!(activity <= path[t] * (1.0 + tolerance) + tolerance);
+                }
+                let last = path.len() - 1;
+                assert!(path[last] >= path[last - 1] * (1.0 - tolerance) - tolerance);
+            }
+            for (t, year) in model.years.iter().enumerate() {
+                let block = &x[model.column_offset[t]..][..year.lp.num_cols()];
+                let rows = year.lp.row_activity(block);
+                for (name, row) in year.limit_rows(&economy) {
+                    let available = year.lp.row_upper[row];
+                    assert!(
+                        rows[row] <= available + tolerance * available.abs().max(1.0),
+                        "seed {seed} year {}: {name} {} > {available}",
+                        t + 1,
+                        rows[row]
+                    );
+                }
+            }
+            let all = model.lp.row_activity(x);
+            for (i, &v) in all.iter().enumerate() {
+                let (lo, hi) = (model.lp.row_lower[i], model.lp.row_upper[i]);
+                assert!(v >= lo - tolerance * lo.abs().max(1.0), "row {i}: {v} < {lo}");
+                assert!(v <= hi + tolerance * hi.abs().max(1.0), "row {i}: {v} > {hi}");
+            }
+        }
+    }
+}
