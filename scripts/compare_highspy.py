@@ -44,12 +44,12 @@ def number(column, default=np.nan):
     return np.array([float(v) if v.strip() != "" else default for v in column])
 
 
-def build(package):
-    """The FORMAT.md LP: returns (matrix by columns, bounds, group list)."""
+def build(package, year=1):
+    """The FORMAT.md LP of plan year `year`: returns (matrix by columns, bounds, group list)."""
     with open(os.path.join(package, "economy.toml"), "rb") as f:
         manifest = tomllib.load(f)
     resources = manifest.get("resources", {})
-    amount = lambda v: float(v[0] if isinstance(v, list) else v)
+    amount = lambda v: float(v[year - 1] if isinstance(v, list) else v)
     plan = manifest.get("plan", {})
     priorities = plan.get("priorities", [])
     floor = float(plan.get("floor", 0.0))
@@ -98,7 +98,7 @@ def build(package):
                 next_col += 1
     targets = read_csv(package, "targets.csv")
     if "year" in targets:
-        targets = targets[(targets["year"] == "") | (targets["year"].astype(str) == "1")]
+        targets = targets[(targets["year"] == "") | (targets["year"].astype(str) == str(year))]
     quantity = number(targets["quantity"])
     categories = list(targets["category"])
     product = np.array([index[p] for p in targets["product"]])

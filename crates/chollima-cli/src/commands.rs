@@ -162,7 +162,7 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
     }
     let options = chollima_engine::PlanOptions {
         settings,
-        export_mps: args.export_mps,
+        export_mps: args.export_mps.clone(),
     };
     let spinner = Arc::new(Spinner::new(quiet));
     let mut options = options;
@@ -174,11 +174,16 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
         ))
     })));
     let report = chollima_engine::plan(&args.package, &args.out, &options, spinner.as_ref())?;
-    let plan = &report.plan;
     if !quiet {
         for d in report.diagnostics.iter() {
             eprintln!("{d}");
         }
+    }
+    let plan = match &report.plan {
+        chollima_engine::Planned::Period(plan) => plan,
+        chollima_engine::Planned::Years(plan) => return Ok(several_years(plan, &args, quiet)),
+    };
+    if !quiet {
         let lambdas: Vec<String> = plan
             .lambdas
             .iter()
@@ -219,6 +224,44 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
         ),
     }
     Ok(ExitCode::from(NO_OPTIMAL_PLAN))
+}
+
+/// Prints a multi-year plan's outcome; the exit code.
+fn several_years(plan: &chollima_engine::MultiYearPlan, args: &PlanArgs, quiet: bool) -> ExitCode {
+    if !quiet {
+        let lambdas: Vec<String> = plan
+            .lambdas()
+            .iter()
+            .map(|(g, values)| {
+                let years: Vec<String> = values.iter().map(|l| format!("{l:.4}")).collect();
+                format!("{g} [{}]", years.join(", "))
+            })
+            .collect();
+        eprintln!(
+            "plan {} by {} in {:.3} s over {} years: lambda {} (gap {:.1e}); wrote {}",
+            plan.status.name(),
+            plan.method,
+            plan.seconds,
+            plan.model.years.len(),
+            lambdas.join(", "),
+            plan.gap,
+            args.out.display()
+        );
+    }
+    if plan.status.solved() {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "error: no optimal multi-year plan: the solver ended with status {}{}",
+        plan.status.name(),
+        if plan.status == chollima_engine::PlanStatus::Infeasible {
+            " (a year's floor or the terminal condition cannot be met: lower [plan] floor or \
+             check the capital coefficients)"
+        } else {
+            ""
+        }
+    );
+    ExitCode::from(NO_OPTIMAL_PLAN)
 }
 
 /// The first few binding limits, and how many more (summary.json lists them all).

@@ -690,3 +690,76 @@ fn a_gap_outside_zero_to_one_is_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--gap 1.5"), "{}", stderr(&output));
 }
+
+#[test]
+fn five_year_plans_write_a_row_per_year_and_technique() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("five");
+    ok(chollima(&[
+        "-q",
+        "generate",
+        "--products",
+        "60",
+        "--inputs",
+        "5",
+        "--seed",
+        "21",
+        "--alternatives",
+        "0.3",
+        "--capacities",
+        "0.4",
+        "--trade",
+        "0.2",
+        "--land",
+        "--years",
+        "5",
+        "--out",
+        package.to_str().unwrap(),
+    ]));
+    let out = dir.path().join("plan");
+    let summary = plan_summary(&package, &out, "auto", "1e-6");
+    assert_eq!(summary["status"], "optimal", "{summary}");
+    assert_eq!(summary["years"], 5);
+    let lambdas = summary["lambda"]["all"]
+        .as_array()
+        .expect("one value per year");
+    assert_eq!(lambdas.len(), 5);
+    assert!(lambdas.iter().all(|l| l.as_f64().unwrap() > 0.0));
+    let (header, years) = read_csv(&out.join("years.csv"));
+    assert_eq!(&header[..3], ["year", "group", "lambda"]);
+    assert_eq!(years.len(), 5);
+    let (header, rows) = read_csv(&out.join("techniques.csv"));
+    assert_eq!(
+        header,
+        [
+            "technique",
+            "product",
+            "year",
+            "activity",
+            "capacity",
+            "investment"
+        ]
+    );
+    let (_, techniques) = read_csv(&package.join("techniques.csv"));
+    assert_eq!(rows.len(), techniques.len() * 5);
+    assert!(
+        rows.iter()
+            .any(|r| r[5].parse::<f64>().is_ok_and(|v| v > 0.0)),
+        "some capacity is built"
+    );
+    // The first-order methods do not plan several years yet: a clear refusal, exit 2.
+    let refused = chollima(&[
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        dir.path().join("pdlp").to_str().unwrap(),
+        "--method",
+        "pdlp",
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--method"),
+        "{}",
+        stderr(&refused)
+    );
+}

@@ -17,6 +17,7 @@ mod import;
 mod observer;
 mod output;
 mod plan;
+mod plan_years;
 
 use std::path::Path;
 
@@ -27,14 +28,14 @@ pub use chollima_import::{Assumption, SeaVariable};
 pub use chollima_linalg::Method;
 pub use chollima_model::{Diagnostic, Diagnostics, Economy, Severity};
 pub use chollima_plan::{
-    DEFAULT_GAP as DEFAULT_PLAN_GAP, Method as PlanMethod, PlanSettings, Progress as PlanProgress,
-    ProgressSink as PlanProgressSink, Status as PlanStatus,
+    DEFAULT_GAP as DEFAULT_PLAN_GAP, Method as PlanMethod, MultiYearPlan, Plan, PlanSettings,
+    Progress as PlanProgress, ProgressSink as PlanProgressSink, Status as PlanStatus,
 };
 pub use error::EngineError;
 pub use generate::{GenerateReport, generate};
 pub use import::{ImportDestination, ImportFormat, ImportOptions, ImportReport, import};
 pub use observer::{Observer, Silent};
-pub use plan::{PlanOptions, PlanReport, plan};
+pub use plan::{PlanOptions, PlanReport, Planned, plan};
 
 /// Every problem in the package in folder `dir`, errors first.
 pub fn validate(dir: &Path) -> Diagnostics {

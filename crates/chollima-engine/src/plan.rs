@@ -1,12 +1,13 @@
-//! `plan`: a package in, the optimal single-period plan out (`summary.json`, `techniques.csv`,
-//! `products.csv`), and optionally the LP as an MPS file.
+//! `plan`: a package in, the optimal plan out: for one year `summary.json`, `techniques.csv`,
+//! `products.csv`; for several ([`crate::plan_years`]) `summary.json`, `years.csv`,
+//! `techniques.csv` by year. Optionally the LP as an MPS file.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chollima_model::{Diagnostics, Economy};
 use chollima_package::push_number;
-use chollima_plan::{Plan, PlanLp, PlanSettings};
+use chollima_plan::{MultiYearLp, MultiYearPlan, Plan, PlanLp, PlanSettings};
 use serde_json::json;
 
 use crate::error::io_error;
@@ -22,10 +23,17 @@ pub struct PlanOptions {
     pub export_mps: Option<PathBuf>,
 }
 
+/// The plan found: one period, or several years.
+#[derive(Debug)]
+pub enum Planned {
+    Period(Plan),
+    Years(MultiYearPlan),
+}
+
 /// What `plan` did.
 #[derive(Debug)]
 pub struct PlanReport {
-    pub plan: Plan,
+    pub plan: Planned,
     pub diagnostics: Diagnostics,
     pub timings: Vec<(String, f64)>,
     pub files: Vec<PathBuf>,
@@ -46,12 +54,14 @@ pub fn plan(
     let economy = loaded.economy;
     let years = economy.manifest.plan_settings().years;
     if years > 1 {
-        return Err(EngineError::Refused {
-            message: format!("the package asks for a {years}-year plan"),
-            hint: "multi-year plans are not implemented yet (issue 4); set years = 1 in \
-                   economy.toml's [plan] to plan one year"
-                .into(),
-        });
+        return plan_several_years(
+            &economy,
+            loaded.diagnostics,
+            timings,
+            out,
+            options,
+            observer,
+        );
     }
     let mut files = Vec::new();
     let model = PlanLp::new(&economy, 1);
@@ -68,13 +78,59 @@ pub fn plan(
         write_plan(&economy, &plan, out)
     })?;
     files.extend(written);
+    let summary = summary(&plan);
     let report = PlanReport {
-        plan,
+        plan: Planned::Period(plan),
         diagnostics: loaded.diagnostics,
         timings,
         files,
     };
-    write_summary(&economy, &report, out)?;
+    write_summary(&economy, &report, summary, out)?;
+    Ok(report)
+}
+
+fn plan_several_years(
+    economy: &Economy,
+    diagnostics: Diagnostics,
+    mut timings: Vec<(String, f64)>,
+    out: &Path,
+    options: &PlanOptions,
+    observer: &dyn Observer,
+) -> Result<PlanReport, EngineError> {
+    let years = economy.manifest.plan_settings().years;
+    crate::plan_years::check_settings(&options.settings, years)?;
+    let mut files = Vec::new();
+    if let Some(path) = &options.export_mps {
+        timed(observer, &mut timings, "exporting", || {
+            let model = MultiYearLp::new(economy);
+            let file = std::fs::File::create(path).map_err(io_error(path))?;
+            let mut writer = std::io::BufWriter::new(file);
+            chollima_plan::mps::write_mps(
+                &model.lp,
+                |i| format!("r{i}"),
+                |j| format!("c{j}"),
+                &mut writer,
+            )
+            .and_then(|()| writer.flush())
+            .map_err(io_error(path))
+        })?;
+        files.push(path.clone());
+    }
+    let plan = timed(observer, &mut timings, "solving", || {
+        crate::plan_years::solve(economy, &options.settings)
+    });
+    let written = timed(observer, &mut timings, "writing", || {
+        crate::plan_years::write(economy, &plan, out)
+    })?;
+    files.extend(written);
+    let summary = crate::plan_years::summary(&plan);
+    let report = PlanReport {
+        plan: Planned::Years(plan),
+        diagnostics,
+        timings,
+        files,
+    };
+    write_summary(economy, &report, summary, out)?;
     Ok(report)
 }
 
@@ -152,7 +208,7 @@ fn write_plan(economy: &Economy, plan: &Plan, out: &Path) -> Result<Vec<PathBuf>
 }
 
 /// A number for JSON: `null` when not finite (an infeasible plan has no lambda).
-fn number(v: f64) -> serde_json::Value {
+pub(crate) fn number(v: f64) -> serde_json::Value {
     if v.is_finite() {
         json!(v)
     } else {
@@ -160,8 +216,8 @@ fn number(v: f64) -> serde_json::Value {
     }
 }
 
-fn write_summary(economy: &Economy, report: &PlanReport, out: &Path) -> Result<(), EngineError> {
-    let plan = &report.plan;
+/// The single-period parts of `summary.json`.
+fn summary(plan: &Plan) -> serde_json::Value {
     let lambda: serde_json::Map<String, serde_json::Value> = plan
         .lambdas
         .iter()
@@ -189,8 +245,7 @@ fn write_summary(economy: &Economy, report: &PlanReport, out: &Path) -> Result<(
             })).collect::<Vec<_>>(),
         })
     });
-    let summary = json!({
-        "economy": economy.manifest.name,
+    json!({
         "status": plan.status.name(),
         "lambda": lambda,
         "resources_used": resources,
@@ -203,11 +258,26 @@ fn write_summary(economy: &Economy, report: &PlanReport, out: &Path) -> Result<(
             "gap": number(s.gap), "seconds": s.seconds,
         })).collect::<Vec<_>>(),
         "diagnosis": diagnosis,
+    })
+}
+
+/// Writes `summary.json`: the economy and the run's timings around the plan's own `parts`.
+fn write_summary(
+    economy: &Economy,
+    report: &PlanReport,
+    parts: serde_json::Value,
+    out: &Path,
+) -> Result<(), EngineError> {
+    let mut summary = json!({
+        "economy": economy.manifest.name,
         "products": economy.products.len(),
         "techniques": economy.techniques.len(),
         "timings": report.timings.iter().map(|(n, s)| (n.clone(), json!(s))).collect::<serde_json::Map<_, _>>(),
         "warnings": report.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
     });
+    if let (Some(summary), serde_json::Value::Object(parts)) = (summary.as_object_mut(), parts) {
+        summary.extend(parts);
+    }
     let path = out.join("summary.json");
     let text = serde_json::to_string_pretty(&summary).expect("JSON values serialise");
     std::fs::write(&path, text + "\n").map_err(io_error(&path))

@@ -71,6 +71,8 @@ impl LpSolution {
 pub struct HighsSettings {
     pub time_limit_seconds: f64,
     pub threads: usize,
+    /// HiGHS's `solver` option (`simplex`, `ipm`); `None` lets HiGHS choose.
+    pub solver: Option<&'static str>,
 }
 
 impl Default for HighsSettings {
@@ -78,6 +80,7 @@ impl Default for HighsSettings {
         HighsSettings {
             time_limit_seconds: f64::INFINITY,
             threads: 0,
+            solver: None,
         }
     }
 }
@@ -110,10 +113,28 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
     // the gaps promised, for little more time.
     model.set_option("primal_feasibility_tolerance", FEASIBILITY_TOLERANCE);
     model.set_option("dual_feasibility_tolerance", FEASIBILITY_TOLERANCE);
+    if let Some(solver) = settings.solver {
+        model.set_option("solver", solver);
+    }
     if settings.threads > 0 {
         model.set_option("threads", settings.threads as i32);
     }
-    let solved = model.solve();
+    // HiGHS refuses a malformed LP (NaN bounds, say) with an error status: an outcome, not a
+    // panic, so the caller can report it.
+    // HiGHS's dual simplex can lose its way on an ill-conditioned LP (it ends in an error,
+    // "Not Set"): its interior-point solver then gets the same LP once.
+    let Ok(solved) = model.try_solve() else {
+        return match settings.solver {
+            None => solve(
+                lp,
+                &HighsSettings {
+                    solver: Some("ipm"),
+                    ..*settings
+                },
+            ),
+            Some(_) => LpSolution::without_plan(Status::Unknown),
+        };
+    };
     let status = match solved.status() {
         HighsModelStatus::Optimal => Status::Optimal,
         HighsModelStatus::Infeasible => Status::Infeasible,

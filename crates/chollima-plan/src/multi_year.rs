@@ -3,16 +3,16 @@
 //! investment grows and depreciation wears down.
 //!
 //! Columns: year 1's block, year 2's block, ... (each exactly the single-period LP's columns),
-//! then the investment `v_{k,t}` of every expandable technique (one with a capacity and
-//! `capital.csv` rows), year by year. Rows: the year blocks' rows, then per expandable technique
-//! one capacity row per year and one terminal row, then one hold row per target group.
-//!
-//! Capacity is not a variable: with `d = 1 - depreciation_k`,
-//! `kap_{k,t} = d^(t-1) capacity_k + sum_{s<t} d^(t-1-s) v_{k,s}`, so the capacity row of year
-//! `t` reads `y_{k,t} - sum_{s<t} d^(t-1-s) v_{k,s} <= d^(t-1) capacity_k`, and the terminal
-//! condition `kap_{k,T+1} >= kap_{k,T}` reads `v_{k,T} >= (1 - d) kap_{k,T}`. A technique with a
-//! capacity but no capital rows keeps the worn-down capacity as a column bound. The goods
-//! `K v_t` are drawn from year `t`'s balance rows.
+//! then per expandable technique (one with a capacity and `capital.csv` rows) its capacity stock
+//! `kap_{k,1..T+1}` and its investment `v_{k,1..T}`. Rows: the year blocks' rows, then per
+//! expandable technique `y_{k,t} - kap_{k,t} <= 0` for every year, the recurrence
+//! `kap_{k,t+1} - (1 - depreciation_k) kap_{k,t} - v_{k,t} = 0`, and the terminal
+//! `kap_{k,T+1} - kap_{k,T} >= 0`; then one hold row per target group. `kap_{k,1}` is fixed at
+//! the technique's capacity. (Substituting the stock away gives fewer columns but long,
+//! geometric columns for `v`; HiGHS's dual simplex lost its way on those at 300 products and 5
+//! years, while the stock form, FORMAT.md's own, solved.) A technique with a capacity but no
+//! capital rows keeps the worn-down capacity as a column bound. The goods `K v_t` are drawn from
+//! year `t`'s balance rows.
 //!
 //! Each lexicographic stage maximises the sum over years of one group's lambdas; the group's
 //! hold row then keeps that sum at its optimum while later groups are maximised.
@@ -39,9 +39,8 @@ pub struct Expansion {
     pub technique: usize,
     /// `v_{k,t}` for t = 1..T.
     pub investment: Vec<usize>,
-    /// The capacity row of each year.
-    pub capacity_rows: Vec<usize>,
-    pub terminal_row: usize,
+    /// The capacity stock `kap_{k,t}` for t = 1..T+1.
+    pub stock: Vec<usize>,
 }
 
 /// The multi-year plan LP with its index maps.
@@ -88,9 +87,13 @@ impl MultiYearLp {
             row_offset.push(rows);
             rows += year.lp.num_rows();
         }
-        let capacity_row =
-            |e: usize, t: usize| rows + e * (horizon + 1) + t; // t = 0..horizon-1, terminal at horizon
-        let hold_base = rows + expandable.len() * (horizon + 1);
+        // Per expandable technique: `horizon` capacity rows, `horizon` recurrence rows, one
+        // terminal row.
+        let per_expansion = 2 * horizon + 1;
+        let capacity_row = |e: usize, t: usize| rows + e * per_expansion + t;
+        let recurrence_row = |e: usize, t: usize| rows + e * per_expansion + horizon + t;
+        let terminal_row = |e: usize| rows + e * per_expansion + 2 * horizon;
+        let hold_base = rows + expandable.len() * per_expansion;
         let total_rows = hold_base + group_names.len();
         let mut lp = LinearProgram::with_rows(total_rows);
         let mut column_offset = Vec::with_capacity(horizon);
@@ -121,12 +124,17 @@ impl MultiYearLp {
                             upper = f64::INFINITY;
                             entries.push((capacity_row(e, t), 1.0));
                         }
-                        None => upper *= worn,
+                        // (An unbounded technique stays unbounded, even fully depreciating.)
+                        None if upper.is_finite() => upper *= worn,
+                        None => {}
                     }
                 }
                 // Objectives are set per stage; lambdas also count in their group's hold row.
                 if let Some(g) = year.groups.iter().find(|g| g.column == j) {
-                    let h = group_names.iter().position(|n| *n == g.name).expect("listed");
+                    let h = group_names
+                        .iter()
+                        .position(|n| *n == g.name)
+                        .expect("listed");
                     entries.push((hold_base + h, 1.0));
                 }
                 lp.push_column(0.0, ylp.col_lower[j], upper, entries.iter().copied());
@@ -138,35 +146,58 @@ impl MultiYearLp {
             let keep = 1.0 - techniques.depreciation[k];
             let capacity = techniques.capacity[k].expect("expandable techniques have one");
             for t in 0..horizon {
-                let row = capacity_row(e, t);
-                lp.row_upper[row] = keep.powi(t as i32) * capacity;
+                lp.row_upper[capacity_row(e, t)] = 0.0; // y_t - kap_t <= 0
+                lp.row_lower[recurrence_row(e, t)] = 0.0; // kap_{t+1} - keep kap_t - v_t = 0
+                lp.row_upper[recurrence_row(e, t)] = 0.0;
             }
-            let terminal = capacity_row(e, horizon);
-            // v_T - (1 - d) sum_{s<T} d^(T-1-s) v_s >= (1 - d) d^(T-1) capacity.
-            lp.row_lower[terminal] = (1.0 - keep) * keep.powi(horizon as i32 - 1) * capacity;
+            lp.row_lower[terminal_row(e)] = 0.0; // kap_{T+1} - kap_T >= 0
+            let stock: Vec<usize> = (0..=horizon)
+                .map(|t| {
+                    entries.clear();
+                    if t < horizon {
+                        entries.push((capacity_row(e, t), -1.0));
+                    }
+                    if t >= 1 {
+                        entries.push((recurrence_row(e, t - 1), 1.0));
+                    }
+                    if t < horizon {
+                        entries.push((recurrence_row(e, t), -keep));
+                    }
+                    if t + 1 == horizon {
+                        entries.push((terminal_row(e), -1.0));
+                    }
+                    if t == horizon {
+                        entries.push((terminal_row(e), 1.0));
+                    }
+                    entries.sort_unstable_by_key(|e| e.0);
+                    // The first year's capacity is the plant there is.
+                    let (lower, upper) = if t == 0 {
+                        (capacity, capacity)
+                    } else {
+                        (0.0, f64::INFINITY)
+                    };
+                    lp.push_column(0.0, lower, upper, entries.iter().copied())
+                })
+                .collect();
             let (goods, amounts) = capital.expect("expandable").column(k);
-            let mut investment = Vec::with_capacity(horizon);
-            for s in 0..horizon {
-                entries.clear();
-                let r0 = row_offset[s];
-                entries.extend(goods.iter().zip(amounts).map(|(&i, &a)| (r0 + i as usize, -a)));
-                for t in s + 1..horizon {
-                    entries.push((capacity_row(e, t), -keep.powi((t - 1 - s) as i32)));
-                }
-                let terminal_coefficient = if s + 1 == horizon {
-                    1.0
-                } else {
-                    -(1.0 - keep) * keep.powi((horizon - 1 - s - 1) as i32)
-                };
-                entries.push((terminal, terminal_coefficient));
-                entries.sort_unstable_by_key(|e| e.0);
-                investment.push(lp.push_column(0.0, 0.0, f64::INFINITY, entries.iter().copied()));
-            }
+            let investment: Vec<usize> = (0..horizon)
+                .map(|t| {
+                    entries.clear();
+                    let r0 = row_offset[t];
+                    entries.extend(
+                        goods
+                            .iter()
+                            .zip(amounts)
+                            .map(|(&i, &a)| (r0 + i as usize, -a)),
+                    );
+                    entries.push((recurrence_row(e, t), -1.0));
+                    lp.push_column(0.0, 0.0, f64::INFINITY, entries.iter().copied())
+                })
+                .collect();
             expansions.push(Expansion {
                 technique: k,
                 investment,
-                capacity_rows: (0..horizon).map(|t| capacity_row(e, t)).collect(),
-                terminal_row: terminal,
+                stock,
             });
         }
         let groups = group_names
@@ -206,18 +237,8 @@ impl MultiYearLp {
     }
 
     /// Capacity of expandable technique `e` in each year (and after the last, `T + 1`).
-    pub fn capacities(&self, economy: &Economy, e: usize, x: &[f64]) -> Vec<f64> {
-        let expansion = &self.expansions[e];
-        let k = expansion.technique;
-        let keep = 1.0 - economy.techniques.depreciation[k];
-        let mut capacity = economy.techniques.capacity[k].unwrap_or(0.0);
-        let mut path = Vec::with_capacity(expansion.investment.len() + 1);
-        for &v in &expansion.investment {
-            path.push(capacity);
-            capacity = keep * capacity + x[v];
-        }
-        path.push(capacity);
-        path
+    pub fn capacities(&self, e: usize, x: &[f64]) -> Vec<f64> {
+        self.expansions[e].stock.iter().map(|&c| x[c]).collect()
     }
 }
 
@@ -381,7 +402,10 @@ mod tests {
             assert!(result.gap <= 1e-6, "gap {}", result.gap);
             let model = &result.model;
             let x = &result.x;
-            assert!(!model.expansions.is_empty(), "the generator gives capital rows");
+            assert!(
+                !model.expansions.is_empty(),
+                "the generator gives capital rows"
+            );
             let invested: f64 = model
                 .expansions
                 .iter()
@@ -392,7 +416,7 @@ mod tests {
             for (e, expansion) in model.expansions.iter().enumerate() {
                 let k = expansion.technique;
                 let keep = 1.0 - economy.techniques.depreciation[k];
-                let path = model.capacities(&economy, e, x);
+                let path = model.capacities(e, x);
                 for t in 0..model.years.len() {
                     // The recurrence, step by step, from the plan's own investment.
                     assert!(
@@ -421,8 +445,14 @@ mod tests {
             let all = model.lp.row_activity(x);
             for (i, &v) in all.iter().enumerate() {
                 let (lo, hi) = (model.lp.row_lower[i], model.lp.row_upper[i]);
-                assert!(v >= lo - tolerance * lo.abs().max(1.0), "row {i}: {v} < {lo}");
-                assert!(v <= hi + tolerance * hi.abs().max(1.0), "row {i}: {v} > {hi}");
+                assert!(
+                    v >= lo - tolerance * lo.abs().max(1.0),
+                    "row {i}: {v} < {lo}"
+                );
+                assert!(
+                    v <= hi + tolerance * hi.abs().max(1.0),
+                    "row {i}: {v} > {hi}"
+                );
             }
         }
     }
