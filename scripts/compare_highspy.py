@@ -124,6 +124,31 @@ def build(package, year=1):
             np.concatenate(row_lower), np.concatenate(row_upper), groups, group_cols)
 
 
+def maximise(matrix, cost, col_lower, col_upper, row_lower, row_upper, tight=True):
+    """Maximises cost'x over the LP with highspy: the point, or the status as a string."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    if tight:
+        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
+        h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
+    lp.col_cost_ = cost
+    lp.col_lower_, lp.col_upper_ = col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = row_lower, row_upper
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    h.passModel(lp)
+    h.run()
+    status = h.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        return h.modelStatusToString(status).lower()
+    return np.array(h.getSolution().col_value)
+
+
 def solve(package, tight=True):
     """The lexicographic stages with highspy: {group: lambda} or a status string. `tight` sets
     the feasibility tolerances to 1e-9 (the defaults, 1e-7, stop some plans 1e-4 short)."""
@@ -131,28 +156,11 @@ def solve(package, tight=True):
     lambdas = {}
     col_lower = col_lower.copy()
     for (name, _, _), column in zip(groups, group_cols):
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        if tight:
-            h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-            h.setOptionValue("dual_feasibility_tolerance", 1e-9)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
         cost = np.zeros(matrix.shape[1]); cost[column] = 1.0
-        lp.col_cost_ = cost
-        lp.col_lower_, lp.col_upper_ = col_lower, col_upper
-        lp.row_lower_, lp.row_upper_ = row_lower, row_upper
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = matrix.indptr
-        lp.a_matrix_.index_ = matrix.indices
-        lp.a_matrix_.value_ = matrix.data
-        h.passModel(lp)
-        h.run()
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            return h.modelStatusToString(status).lower()
-        value = h.getSolution().col_value[column]
+        x = maximise(matrix, cost, col_lower, col_upper, row_lower, row_upper, tight)
+        if isinstance(x, str):
+            return x
+        value = x[column]
         lambdas[name] = value
         col_lower[column] = value - 1e-9 * max(1.0, abs(value))
     return lambdas

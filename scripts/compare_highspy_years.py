@@ -21,12 +21,11 @@ import tempfile
 import time
 import tomllib
 
-import highspy
 import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_highspy import BINARY, INF, build, number, read_csv  # noqa: E402
+from compare_highspy import BINARY, INF, build, maximise, number, read_csv  # noqa: E402
 
 
 def build_years(package):
@@ -102,33 +101,16 @@ def solve_years(package):
     result = {}
     for name in names:
         columns = [c for g, _, c in groups if g == name]
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-        h.setOptionValue("dual_feasibility_tolerance", 1e-9)
         m = matrix
         rl, ru = row_lower, row_upper
         for cols, total in held:
             extra = sp.csc_matrix((np.ones(len(cols)), (np.zeros(len(cols), int), cols)), shape=(1, m.shape[1]))
             m = sp.vstack([m, extra]).tocsc()
             rl = np.append(rl, total - 1e-9 * max(1.0, abs(total))); ru = np.append(ru, INF)
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = m.shape[1], m.shape[0]
         cost = np.zeros(m.shape[1]); cost[columns] = 1.0
-        lp.col_cost_ = cost
-        lp.col_lower_, lp.col_upper_ = col_lower, col_upper
-        lp.row_lower_, lp.row_upper_ = rl, ru
-        lp.sense_ = highspy.ObjSense.kMaximize
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_ = m.indptr
-        lp.a_matrix_.index_ = m.indices
-        lp.a_matrix_.value_ = m.data
-        h.passModel(lp)
-        h.run()
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            return h.modelStatusToString(status).lower()
-        x = np.array(h.getSolution().col_value)
+        x = maximise(m, cost, col_lower, col_upper, rl, ru)
+        if isinstance(x, str):
+            return x
         per_year = [float("nan")] * years
         for g, t, c in groups:
             if g == name:
