@@ -151,12 +151,12 @@ def compare(package, tolerance):
 
 def generated(tmp):
     cases = [
-        ("five-years", ["--products", "60", "--inputs", "5", "--seed", "21", "--alternatives", "0.3",
+        ("five-years", ["--products", "300", "--inputs", "6", "--seed", "21", "--alternatives", "0.3",
                         "--capacities", "0.4", "--trade", "0.2", "--land", "--years", "5"]),
-        ("five-years-priorities", ["--products", "80", "--inputs", "5", "--seed", "22", "--alternatives", "0.2",
+        ("five-years-priorities", ["--products", "300", "--inputs", "6", "--seed", "22", "--alternatives", "0.2",
                                    "--capacities", "0.4", "--trade", "0.1", "--land", "--years", "5",
                                    "--priorities"]),
-        ("three-years-io", ["--products", "100", "--inputs", "6", "--seed", "23", "--capacities", "0.5",
+        ("three-years-io", ["--products", "500", "--inputs", "6", "--seed", "23", "--capacities", "0.5",
                             "--years", "3"]),
     ]
     packages = []

@@ -138,10 +138,12 @@ pub fn generate(config: &GenerateConfig) -> Result<Economy, GenerateError> {
     }
     resource_use.insert(0, labour);
 
-    let capacity = resources::capacities(&layout, config.capacities, &x, seed);
+    let mut capacity = resources::capacities(&layout, config.capacities, &x, seed);
     let (depreciation, capital) = if years > 1 {
         let capital = resources::capital(&sectors, &capacity, seed);
-        (resources::depreciation(&capacity, seed), Some(capital))
+        let depreciation = resources::depreciation(&capacity, seed);
+        resources::room_for_replacement(&layout, &mut capacity, &depreciation, &capital);
+        (depreciation, Some(capital))
     } else {
         (vec![0.0; layout.techniques()], None)
     };

@@ -121,6 +121,33 @@ pub(crate) fn capital(sectors: &[u8], capacity: &[Option<f64>], seed: u64) -> Sp
     )
 }
 
+/// Widens the capacity of the techniques that make capital goods by twice the replacement
+/// their goods must supply (`sum_k K[g][k] * depreciation_k * capacity_k` for good `g`): every
+/// plan year, and the terminal condition most of all, needs that replacement, and without the
+/// room a popular capital good's makers cannot keep the plant of the whole economy, so the
+/// multi-year plan has no feasible point at all.
+pub(crate) fn room_for_replacement(
+    layout: &Layout,
+    capacity: &mut [Option<f64>],
+    depreciation: &[f64],
+    capital: &SparseColumns,
+) {
+    let mut replacement = vec![0.0; capital.nrows()];
+    for (k, c) in capacity.iter().enumerate() {
+        if let Some(c) = c {
+            let (goods, amounts) = capital.column(k);
+            for (&g, &a) in goods.iter().zip(amounts) {
+                replacement[g as usize] += a * depreciation[k] * c;
+            }
+        }
+    }
+    for (k, c) in capacity.iter_mut().enumerate() {
+        if let Some(c) = c {
+            *c += 2.0 * replacement[layout.product(k) as usize] / layout.output(k);
+        }
+    }
+}
+
 /// Import price, export price and export limit of every product.
 pub(crate) struct Trade {
     pub import_price: Vec<Option<f64>>,

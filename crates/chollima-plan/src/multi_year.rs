@@ -362,6 +362,28 @@ mod tests {
         .expect("a valid configuration")
     }
 
+    /// Regression: generated five-year economies had no feasible plan at all, since the makers
+    /// of popular capital goods could not supply the replacement the terminal condition asks
+    /// (HiGHS's dual simplex then spent 90 s and erred). The generator now leaves them room.
+    #[test]
+    fn generated_five_year_economies_have_a_plan() {
+        let economy = chollima_generate::generate(&chollima_generate::GenerateConfig {
+            products: 300,
+            inputs: 6,
+            seed: 21,
+            alternatives: 0.3,
+            capacities: 0.4,
+            trade: 0.2,
+            land: true,
+            years: 5,
+            ..Default::default()
+        })
+        .expect("a valid configuration");
+        let result = plan_years(&economy, &HighsSettings::default());
+        assert_eq!(result.status, Status::Optimal);
+        assert!(result.lambdas()[0].1.iter().all(|&l| l > 0.0));
+    }
+
     /// Guards the block structure: without capital (nothing to invest in) and with the same
     /// resources every year, the years are copies of the single-period plan.
     #[test]
