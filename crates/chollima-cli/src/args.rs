@@ -49,6 +49,10 @@ pub struct PlanArgs {
     /// Stop each solver stage after this many seconds (status `time_limit`).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    /// Also plan without the least reliable source of finance.csv and write what that costs
+    /// in fulfilment to stress.json.
+    #[arg(long)]
+    pub stress: bool,
     /// The certified relative duality gap at which the first-order method stops.
     #[arg(long, value_name = "GAP", default_value_t = chollima_engine::DEFAULT_PLAN_GAP)]
     pub gap: f64,

@@ -163,6 +163,7 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
     let options = chollima_engine::PlanOptions {
         settings,
         export_mps: args.export_mps.clone(),
+        stress: args.stress,
     };
     let spinner = Arc::new(Spinner::new(quiet));
     let mut options = options;
@@ -178,6 +179,21 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
         for d in report.diagnostics.iter() {
             eprintln!("{d}");
         }
+    }
+    if let (Some(stress), false) = (&report.stress, quiet) {
+        let costs: Vec<String> = stress
+            .lambdas
+            .iter()
+            .map(|(g, with, without)| {
+                let lost: f64 = with.iter().zip(without).map(|(a, b)| a - b).sum();
+                format!("{g} {lost:.4}")
+            })
+            .collect();
+        eprintln!(
+            "stress: without `{}`, the lambdas fall by (summed over years) {}; see stress.json",
+            stress.withdrawn,
+            costs.join(", ")
+        );
     }
     let plan = match &report.plan {
         chollima_engine::Planned::Period(plan) => plan,

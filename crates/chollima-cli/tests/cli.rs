@@ -691,31 +691,22 @@ fn a_gap_outside_zero_to_one_is_refused() {
     assert!(stderr(&output).contains("--gap 1.5"), "{}", stderr(&output));
 }
 
+/// A generated five-year economy (seed 21) with alternatives, capacities, trade and land.
+fn five_year_economy(dir: &Path, name: &str, products: &str) -> PathBuf {
+    let package = dir.join(name);
+    let options =
+        "--inputs 6 --seed 21 --alternatives 0.3 --capacities 0.4 --trade 0.2 --land --years 5";
+    let mut args = vec!["-q", "generate", "--products", products];
+    args.extend(options.split(' '));
+    args.extend(["--out", package.to_str().unwrap()]);
+    ok(chollima(&args));
+    package
+}
+
 #[test]
 fn five_year_plans_write_a_row_per_year_and_technique() {
     let dir = tempfile::tempdir().unwrap();
-    let package = dir.path().join("five");
-    ok(chollima(&[
-        "-q",
-        "generate",
-        "--products",
-        "60",
-        "--inputs",
-        "5",
-        "--seed",
-        "21",
-        "--alternatives",
-        "0.3",
-        "--capacities",
-        "0.4",
-        "--trade",
-        "0.2",
-        "--land",
-        "--years",
-        "5",
-        "--out",
-        package.to_str().unwrap(),
-    ]));
+    let package = five_year_economy(dir.path(), "five", "60");
     let out = dir.path().join("plan");
     let summary = plan_summary(&package, &out, "auto", "1e-6");
     assert_eq!(summary["status"], "optimal", "{summary}");
@@ -762,4 +753,68 @@ fn five_year_plans_write_a_row_per_year_and_technique() {
         "{}",
         stderr(&refused)
     );
+}
+
+#[test]
+fn stress_withdraws_the_least_reliable_source_and_costs_fulfilment() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = five_year_economy(dir.path(), "aid", "300");
+    let out = dir.path().join("plain");
+    let refused = chollima(&[
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--stress",
+    ]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "no finance.csv: {}",
+        stderr(&refused)
+    );
+    assert!(
+        stderr(&refused).contains("finance.csv"),
+        "{}",
+        stderr(&refused)
+    );
+
+    std::fs::write(
+        package.join("finance.csv"),
+        "source,kind,year,amount,reliability\n\
+         Soviet Union,donor,,500,0.6\n\
+         China,donor,,300,0.9\n\
+         Korea General Trading,trading_house,,200,1\n",
+    )
+    .unwrap();
+    let text = ok(chollima(&[
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--stress",
+    ]));
+    assert!(
+        text.contains("foreign_exchange"),
+        "the unused budget is reported:\n{text}"
+    );
+    // Each year spends no more foreign exchange than finance.csv leads it to expect.
+    let (header, years) = read_csv(&out.join("years.csv"));
+    let fx = header.iter().position(|h| h == "foreign_exchange").unwrap();
+    for row in &years {
+        assert!(row[fx].parse::<f64>().unwrap() <= 500.0 * 0.6 + 300.0 * 0.9 + 200.0 + 1e-6);
+    }
+    let stress: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("stress.json")).unwrap()).unwrap();
+    assert_eq!(stress["withdrawn"]["source"], "Soviet Union");
+    let costs: Vec<f64> = stress["groups"][0]["cost"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_f64().unwrap())
+        .collect();
+    assert_eq!(costs.len(), 5);
+    // Less money never helps; on this economy foreign exchange binds, so it hurts.
+    assert!(costs.iter().all(|&c| c >= -1e-9), "{costs:?}");
+    assert!(costs.iter().sum::<f64>() > 1e-4, "{costs:?}");
 }

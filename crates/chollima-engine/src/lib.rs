@@ -18,6 +18,7 @@ mod observer;
 mod output;
 mod plan;
 mod plan_years;
+mod stress;
 
 use std::path::Path;
 
@@ -36,6 +37,7 @@ pub use generate::{GenerateReport, generate};
 pub use import::{ImportDestination, ImportFormat, ImportOptions, ImportReport, import};
 pub use observer::{Observer, Silent};
 pub use plan::{PlanOptions, PlanReport, Planned, plan};
+pub use stress::StressReport;
 
 /// Every problem in the package in folder `dir`, errors first.
 pub fn validate(dir: &Path) -> Diagnostics {

@@ -21,6 +21,8 @@ pub struct PlanOptions {
     pub settings: PlanSettings,
     /// Also write the LP (the first stage's objective when there are priorities) as MPS.
     pub export_mps: Option<PathBuf>,
+    /// Also plan without the least reliable source of `finance.csv` (`stress.json`).
+    pub stress: bool,
 }
 
 /// The plan found: one period, or several years.
@@ -34,6 +36,8 @@ pub enum Planned {
 #[derive(Debug)]
 pub struct PlanReport {
     pub plan: Planned,
+    /// What losing the least reliable source of foreign exchange costs (`--stress`).
+    pub stress: Option<crate::stress::StressReport>,
     pub diagnostics: Diagnostics,
     pub timings: Vec<(String, f64)>,
     pub files: Vec<PathBuf>,
@@ -79,7 +83,22 @@ pub fn plan(
     })?;
     files.extend(written);
     let summary = summary(&plan);
+    let stress = if options.stress {
+        let base = plan
+            .lambdas
+            .iter()
+            .map(|(g, l)| (g.clone(), vec![*l]))
+            .collect();
+        let report = timed(observer, &mut timings, "stress", || {
+            crate::stress::stress(&economy, base, &options.settings, out)
+        })?;
+        files.push(out.join("stress.json"));
+        Some(report)
+    } else {
+        None
+    };
     let report = PlanReport {
+        stress,
         plan: Planned::Period(plan),
         diagnostics: loaded.diagnostics,
         timings,
@@ -124,7 +143,17 @@ fn plan_several_years(
     })?;
     files.extend(written);
     let summary = crate::plan_years::summary(&plan);
+    let stress = if options.stress {
+        let report = timed(observer, &mut timings, "stress", || {
+            crate::stress::stress(economy, plan.lambdas(), &options.settings, out)
+        })?;
+        files.push(out.join("stress.json"));
+        Some(report)
+    } else {
+        None
+    };
     let report = PlanReport {
+        stress,
         plan: Planned::Years(plan),
         diagnostics,
         timings,

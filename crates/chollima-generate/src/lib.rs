@@ -192,6 +192,7 @@ pub fn generate(config: &GenerateConfig) -> Result<Economy, GenerateError> {
         categories,
         targets,
         capital,
+        finance: None,
     })
 }
 

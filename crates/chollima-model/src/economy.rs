@@ -404,6 +404,48 @@ pub struct Target {
     pub year: Option<u32>,
 }
 
+/// What kind of source a line of `finance.csv` is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FinanceKind {
+    /// A foreign government or agency giving aid or credit.
+    Donor,
+    /// A trading house earning hard currency abroad.
+    TradingHouse,
+    Other,
+}
+
+impl FinanceKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            FinanceKind::Donor => "donor",
+            FinanceKind::TradingHouse => "trading_house",
+            FinanceKind::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<FinanceKind> {
+        match text.trim() {
+            "donor" => Some(FinanceKind::Donor),
+            "trading_house" => Some(FinanceKind::TradingHouse),
+            "other" => Some(FinanceKind::Other),
+            _ => None,
+        }
+    }
+}
+
+/// One row of `finance.csv` (a FORMAT extension): foreign exchange a source is expected to
+/// provide in a plan year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finance {
+    pub source: String,
+    pub kind: FinanceKind,
+    /// Plan year 1..years; `None` = every year.
+    pub year: Option<u32>,
+    pub amount: f64,
+    /// The share of `amount` to expect, 0..1.
+    pub reliability: f64,
+}
+
 /// A whole economy package.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Economy {
@@ -417,9 +459,22 @@ pub struct Economy {
     pub targets: Vec<Target>,
     /// Capital coefficients (`capital.csv`): rows = goods, columns = techniques; `None` when absent.
     pub capital: Option<SparseColumns>,
+    /// Sources of foreign exchange (`finance.csv`); `None` when absent.
+    pub finance: Option<Vec<Finance>>,
 }
 
 impl Economy {
+    /// The foreign exchange expected in plan year `year` from `finance.csv` (the sum of
+    /// `amount * reliability` of its rows for that year), or `None` without the file.
+    pub fn expected_finance(&self, year: u32) -> Option<f64> {
+        self.finance.as_ref().map(|rows| {
+            rows.iter()
+                .filter(|f| f.year.is_none_or(|y| y == year))
+                .map(|f| f.amount * f.reliability)
+                .sum()
+        })
+    }
+
     /// An economy without targets or capital.
     pub fn new(
         manifest: Manifest,
@@ -435,6 +490,7 @@ impl Economy {
             categories: Vec::new(),
             targets: Vec::new(),
             capital: None,
+            finance: None,
         }
     }
 

@@ -29,7 +29,7 @@ mod sparse;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
 pub use economy::{
-    Economy, IdList, LABOUR, Manifest, PlanSettings, Products, Resource, ResourceAmount, Target,
-    Techniques,
+    Economy, Finance, FinanceKind, IdList, LABOUR, Manifest, PlanSettings, Products, Resource,
+    ResourceAmount, Target, Techniques,
 };
 pub use sparse::SparseColumns;

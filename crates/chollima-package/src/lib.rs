@@ -162,9 +162,18 @@ fn read_all(dir: &Path) -> (Option<Economy>, Diagnostics) {
     } else {
         None
     };
+    let finance_path = dir.join("finance.csv");
+    let finance = finance_path.exists().then(|| {
+        let mut d = Diagnostics::new();
+        let years = manifest.plan_settings().years;
+        let rows = rows::read_finance(&finance_path, years, &mut d);
+        table::cap(d, &finance_path, &mut diags);
+        rows
+    });
     let inputs = inputs.unwrap_or_else(|| SparseColumns::empty(products.len(), techniques.len()));
     let mut economy = Economy::new(manifest, products, techniques, inputs);
     economy.capital = capital;
+    economy.finance = finance;
     economy.categories = targets.categories;
     economy.targets = targets.targets;
     cross_check(dir, &economy, &mut diags);
@@ -211,6 +220,24 @@ fn cross_check(dir: &Path, economy: &Economy, diags: &mut Diagnostics) {
                 ),
             )
             .hint("add a technique for each, or an import_price in products.csv");
+    }
+    if economy.finance.is_some()
+        && let Some(declared) = economy
+            .manifest
+            .resources
+            .iter()
+            .find(|r| r.name == "foreign_exchange")
+    {
+        diags
+            .warning(
+                Location::file(&toml),
+                format!(
+                    "[resources] foreign_exchange ({}) is not used: finance.csv gives each year's \
+                     foreign exchange",
+                    declared.amount.in_year(1)
+                ),
+            )
+            .hint("remove foreign_exchange from economy.toml, or list it in finance.csv");
     }
     if economy.capital.is_some() && plan.years == 1 {
         diags

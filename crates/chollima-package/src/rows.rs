@@ -1,8 +1,10 @@
-//! `products.csv`, `techniques.csv` and `targets.csv`: the row-per-entity files.
+//! `products.csv`, `techniques.csv`, `targets.csv` and `finance.csv`: the row-per-entity files.
 
 use std::path::Path;
 
-use chollima_model::{Diagnostics, Location, Manifest, Products, Target, Techniques};
+use chollima_model::{
+    Diagnostics, Finance, FinanceKind, Location, Manifest, Products, Target, Techniques,
+};
 
 use crate::table::{self, CsvFile};
 
@@ -278,4 +280,72 @@ fn warn_unknown_columns(
                 .hint(format!("this file's columns are: {}", known.join(", ")));
         }
     }
+}
+
+/// Reads `finance.csv` (a FORMAT extension): `source, kind, year, amount, reliability`.
+pub(crate) fn read_finance(path: &Path, years: u32, diags: &mut Diagnostics) -> Vec<Finance> {
+    let mut rows = Vec::new();
+    let Some(mut file) = table::open(path, true, diags) else {
+        return rows;
+    };
+    let columns = ["source", "kind", "year", "amount", "reliability"];
+    let source = file.require("source", diags);
+    let kind = file.require("kind", diags);
+    let amount = file.require("amount", diags);
+    let reliability = file.require("reliability", diags);
+    let (Some(source), Some(kind), Some(amount), Some(reliability)) =
+        (source, kind, amount, reliability)
+    else {
+        return rows;
+    };
+    let year = file.header.find("year");
+    warn_unknown_columns(&file, &columns, &[], diags);
+    file.rows(diags, |row, diags| {
+        let s = row.id(source, diags).map(|s| s.trim().to_owned());
+        let k = row.id(kind, diags).and_then(|text| {
+            let parsed = FinanceKind::parse(text);
+            if parsed.is_none() {
+                diags
+                    .error(row.location(kind), format!("`kind` is `{}`", text.trim()))
+                    .hint("a source is a `donor`, a `trading_house` or `other`");
+            }
+            parsed
+        });
+        let required = |column: usize, name: &str, max: f64, diags: &mut Diagnostics| match row
+            .number(column, 0.0, max, diags)
+        {
+            Ok(Some(v)) => Some(v),
+            Ok(None) => {
+                diags.error(row.location(column), format!("empty `{name}`"));
+                None
+            }
+            Err(()) => None,
+        };
+        let a = required(amount, "amount", f64::INFINITY, diags);
+        let r = required(reliability, "reliability", 1.0, diags);
+        let y = match year.map(|c| row.number(c, 1.0, f64::from(years), diags)) {
+            Some(Ok(Some(y))) if y.fract() == 0.0 => Ok(Some(y as u32)),
+            Some(Ok(Some(y))) => {
+                diags.error(
+                    row.location(year.expect("read above")),
+                    format!("`year` is {y}, not a whole number"),
+                );
+                Err(())
+            }
+            Some(Err(())) => Err(()),
+            _ => Ok(None),
+        };
+        if let (Some(source), Some(kind), Some(amount), Some(reliability), Ok(year)) =
+            (s, k, a, r, y)
+        {
+            rows.push(Finance {
+                source,
+                kind,
+                year,
+                amount,
+                reliability,
+            });
+        }
+    });
+    rows
 }

@@ -64,6 +64,14 @@ fn reads_the_multi_year_parts() {
     assert_eq!(capital.get(1, 0), 1.5);
     assert_eq!(e.demand_in_year(4), vec![30.0, 0.0]);
     assert_eq!(e.demand_in_year(5), vec![35.0, 0.0]);
+    let finance = e.finance.as_ref().unwrap();
+    assert_eq!(finance.len(), 3);
+    assert_eq!(finance[1].source, "China, People's Republic");
+    assert_eq!(finance[2].kind, chollima_model::FinanceKind::TradingHouse);
+    // Expected foreign exchange: amount times reliability, rows without a year every year.
+    assert_eq!(e.expected_finance(1), Some(30.0 + 36.0));
+    assert_eq!(e.expected_finance(2), Some(30.0));
+    assert_eq!(e.expected_finance(3), Some(55.0));
 }
 
 #[test]
@@ -172,6 +180,23 @@ fn malformed_packages_are_reported_with_locations() {
     check_errors(
         &[("products.csv", Some(b"\xff\xfei\x00d\x00\n\x00"))],
         &["products.csv:1: the file is UTF-16, not UTF-8"],
+    );
+    check_errors(
+        &[(
+            "finance.csv",
+            Some(b"source,kind,amount,reliability,year\naid,gift,10,0.5,\naid,donor,-1,1.5,\n,donor,5,0.5,3\n"),
+        )],
+        &[
+            "finance.csv:2:2: `kind` is `gift`",
+            "finance.csv:3:3: `amount` is -1, outside 0 or more",
+            "finance.csv:3:4: `reliability` is 1.5, outside 0..1",
+            "finance.csv:4:1: empty `source`",
+            "finance.csv:4:5: `year` is 3, outside 1..1",
+        ],
+    );
+    check_errors(
+        &[("finance.csv", Some(b"source,kind,amount\naid,donor,1\n"))],
+        &["finance.csv:1: required column `reliability` is missing"],
     );
     check_errors(
         &[(

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use chollima_model::{Economy, IdList, SparseColumns};
+use chollima_model::{Economy, Finance, IdList, SparseColumns};
 use rayon::prelude::*;
 
 use crate::PackageError;
@@ -44,6 +44,12 @@ pub fn write(economy: &Economy, dir: &Path) -> Result<(), PackageError> {
         economy,
     )?;
     write_file(&dir.join("targets.csv"), |out| targets(economy, out))?;
+    let finance = dir.join("finance.csv");
+    match &economy.finance {
+        Some(rows) => write_file(&finance, |out| finance_rows(rows, out))?,
+        None if finance.exists() => std::fs::remove_file(&finance).map_err(io_error(&finance))?,
+        None => {}
+    }
     let capital = dir.join("capital.csv");
     match &economy.capital {
         Some(k) => write_triplets(&capital, "technique,good,coefficient\n", k, economy)?,
@@ -77,6 +83,24 @@ fn push_text(out: &mut Vec<u8>, text: &str) {
 fn push_optional(out: &mut Vec<u8>, v: Option<f64>) {
     if let Some(v) = v {
         push_number(out, v);
+    }
+}
+
+fn finance_rows(rows: &[Finance], out: &mut Vec<u8>) {
+    out.extend_from_slice(b"source,kind,year,amount,reliability\n");
+    for f in rows {
+        push_text(out, &f.source);
+        out.push(b',');
+        out.extend_from_slice(f.kind.name().as_bytes());
+        out.push(b',');
+        if let Some(y) = f.year {
+            out.extend_from_slice(y.to_string().as_bytes());
+        }
+        out.push(b',');
+        push_number(out, f.amount);
+        out.push(b',');
+        push_number(out, f.reliability);
+        out.push(b'\n');
     }
 }
 

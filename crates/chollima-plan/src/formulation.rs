@@ -83,9 +83,12 @@ impl PlanLp {
             lp.row_upper[row] = manifest.resources[r].amount.in_year(year as usize);
         }
         if let Some(row) = fx_row {
-            lp.row_upper[row] = fx_index
-                .map(|r| manifest.resources[r].amount.in_year(year as usize))
-                .unwrap_or(0.0);
+            // finance.csv, when given, makes up the year's foreign exchange.
+            lp.row_upper[row] = economy.expected_finance(year).unwrap_or_else(|| {
+                fx_index
+                    .map(|r| manifest.resources[r].amount.in_year(year as usize))
+                    .unwrap_or(0.0)
+            });
         }
 
         // Activities: output on the product's row, minus the inputs (merged when a technique
