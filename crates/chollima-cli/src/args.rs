@@ -49,6 +49,13 @@ pub struct PlanArgs {
     /// Stop each solver stage after this many seconds (status `time_limit`).
     #[arg(long, value_name = "SECONDS")]
     pub time_limit: Option<f64>,
+    /// Re-plan a multi-year plan from this year on (rolling horizon), given --actuals.
+    #[arg(long, value_name = "YEAR")]
+    pub from_year: Option<u32>,
+    /// What the years before --from-year actually did: a CSV of technique, year, activity,
+    /// investment (capacity built).
+    #[arg(long, value_name = "FILE")]
+    pub actuals: Option<PathBuf>,
     /// Also plan without the least reliable source of finance.csv and write what that costs
     /// in fulfilment to stress.json.
     #[arg(long)]

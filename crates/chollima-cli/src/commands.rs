@@ -164,6 +164,8 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
         settings,
         export_mps: args.export_mps.clone(),
         stress: args.stress,
+        from_year: args.from_year,
+        actuals: args.actuals.clone(),
     };
     let spinner = Arc::new(Spinner::new(quiet));
     let mut options = options;

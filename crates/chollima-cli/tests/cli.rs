@@ -818,3 +818,84 @@ fn stress_withdraws_the_least_reliable_source_and_costs_fulfilment() {
     assert!(costs.iter().all(|&c| c >= -1e-9), "{costs:?}");
     assert!(costs.iter().sum::<f64>() > 1e-4, "{costs:?}");
 }
+
+/// Re-planning from year 3 with the plan's own first two years as actuals must find the same
+/// remaining lambdas: the original continuation is feasible for the re-plan, and a better one
+/// would have made a better whole plan.
+#[test]
+fn rolling_horizon_from_the_plans_own_actuals_keeps_its_remaining_years() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = five_year_economy(dir.path(), "rolling", "200");
+    let whole = dir.path().join("whole");
+    let first = plan_summary(&package, &whole, "auto", "1e-6");
+    let lambdas: Vec<f64> = first["lambda"]["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let (header, rows) = read_csv(&whole.join("techniques.csv"));
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (t, y, a, v) = (
+        column("technique"),
+        column("year"),
+        column("activity"),
+        column("investment"),
+    );
+    let mut actuals = String::from("technique,year,activity,investment\n");
+    for r in rows.iter().filter(|r| r[y].parse::<u32>().unwrap() < 3) {
+        actuals.push_str(&format!("{},{},{},{}\n", r[t], r[y], r[a], r[v]));
+    }
+    let actuals_path = dir.path().join("actuals.csv");
+    std::fs::write(&actuals_path, actuals).unwrap();
+    let rest = dir.path().join("rest");
+    let replan = || {
+        chollima(&[
+            "plan",
+            package.to_str().unwrap(),
+            "--out",
+            rest.to_str().unwrap(),
+            "--from-year",
+            "3",
+            "--actuals",
+            actuals_path.to_str().unwrap(),
+        ])
+    };
+    ok(replan());
+    let again = summary(&rest);
+    assert_eq!(again["first_year"], 3);
+    let remaining: Vec<f64> = again["lambda"]["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(remaining.len(), 3);
+    let (whole_sum, rest_sum) = (
+        lambdas[2..].iter().sum::<f64>(),
+        remaining.iter().sum::<f64>(),
+    );
+    assert!(
+        (whole_sum - rest_sum).abs() <= 1e-6 * whole_sum,
+        "{lambdas:?} {remaining:?}"
+    );
+    let (_, years) = read_csv(&rest.join("years.csv"));
+    assert_eq!(years[0][0], "3", "years keep the original plan's numbers");
+
+    // Bad actuals: named with file, line and column; exit 2.
+    std::fs::write(
+        &actuals_path,
+        "technique,year,activity,investment\nnobody,1,1,0\nt0,3,1,0\nt0,1,-2,0\n",
+    )
+    .unwrap();
+    let bad = replan();
+    assert_eq!(bad.status.code(), Some(2));
+    let text = stderr(&bad);
+    for expected in [
+        "actuals.csv:2:1: unknown technique `nobody`",
+        "actuals.csv:3:2:",
+        "actuals.csv:4:3: `activity` is -2",
+    ] {
+        assert!(text.contains(expected), "{expected} in:\n{text}");
+    }
+}

@@ -18,6 +18,7 @@ mod observer;
 mod output;
 mod plan;
 mod plan_years;
+mod rolling;
 mod stress;
 
 use std::path::Path;

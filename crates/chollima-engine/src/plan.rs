@@ -23,6 +23,10 @@ pub struct PlanOptions {
     pub export_mps: Option<PathBuf>,
     /// Also plan without the least reliable source of `finance.csv` (`stress.json`).
     pub stress: bool,
+    /// Re-plan years `from_year..T` of a multi-year plan, given what the years before actually
+    /// did (`actuals`: technique, year, activity, investment).
+    pub from_year: Option<u32>,
+    pub actuals: Option<PathBuf>,
 }
 
 /// The plan found: one period, or several years.
@@ -56,16 +60,55 @@ pub fn plan(
         chollima_package::read(package)
     })?;
     let economy = loaded.economy;
-    let years = economy.manifest.plan_settings().years;
-    if years > 1 {
+    let mut diagnostics = loaded.diagnostics;
+    if let Some(from_year) = options.from_year {
+        let actuals = match (&options.actuals, from_year) {
+            (Some(path), _) => {
+                match chollima_package::read_actuals(path, &economy.techniques.ids, from_year) {
+                    Ok((actuals, warnings)) => {
+                        diagnostics.extend(warnings);
+                        actuals
+                    }
+                    Err(diagnostics) => {
+                        return Err(EngineError::InvalidInput {
+                            path: path.clone(),
+                            diagnostics,
+                        });
+                    }
+                }
+            }
+            (None, 1) => Vec::new(),
+            (None, _) => {
+                return Err(EngineError::Refused {
+                    message: format!("--from-year {from_year} needs --actuals"),
+                    hint:
+                        "give a CSV of technique, year, activity, investment for the years before"
+                            .into(),
+                });
+            }
+        };
+        let path = options.actuals.clone().unwrap_or_default();
+        let rest =
+            crate::rolling::remaining(&economy, from_year, &actuals, &path, &mut diagnostics)?;
         return plan_several_years(
-            &economy,
-            loaded.diagnostics,
+            &rest,
+            diagnostics,
             timings,
             out,
             options,
             observer,
+            from_year,
         );
+    }
+    if options.actuals.is_some() {
+        return Err(EngineError::Refused {
+            message: "--actuals is read only with --from-year".into(),
+            hint: "say from which year to re-plan, e.g. --from-year 3".into(),
+        });
+    }
+    let years = economy.manifest.plan_settings().years;
+    if years > 1 {
+        return plan_several_years(&economy, diagnostics, timings, out, options, observer, 1);
     }
     let mut files = Vec::new();
     let model = PlanLp::new(&economy, 1);
@@ -100,7 +143,7 @@ pub fn plan(
     let report = PlanReport {
         stress,
         plan: Planned::Period(plan),
-        diagnostics: loaded.diagnostics,
+        diagnostics,
         timings,
         files,
     };
@@ -108,6 +151,7 @@ pub fn plan(
     Ok(report)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn plan_several_years(
     economy: &Economy,
     diagnostics: Diagnostics,
@@ -115,6 +159,7 @@ fn plan_several_years(
     out: &Path,
     options: &PlanOptions,
     observer: &dyn Observer,
+    first_year: u32,
 ) -> Result<PlanReport, EngineError> {
     let years = economy.manifest.plan_settings().years;
     crate::plan_years::check_settings(&options.settings, years)?;
@@ -139,10 +184,10 @@ fn plan_several_years(
         crate::plan_years::solve(economy, &options.settings)
     });
     let written = timed(observer, &mut timings, "writing", || {
-        crate::plan_years::write(economy, &plan, out)
+        crate::plan_years::write(economy, &plan, out, first_year)
     })?;
     files.extend(written);
-    let summary = crate::plan_years::summary(&plan);
+    let summary = crate::plan_years::summary(&plan, first_year);
     let stress = if options.stress {
         let report = timed(observer, &mut timings, "stress", || {
             crate::stress::stress(economy, plan.lambdas(), &options.settings, out)

@@ -34,10 +34,12 @@ pub(crate) fn solve(economy: &Economy, settings: &PlanSettings) -> MultiYearPlan
 }
 
 /// Writes `techniques.csv` and `years.csv`; returns the files written.
+/// `first_year` numbers the rows' years (above 1 when re-planning from a later year).
 pub(crate) fn write(
     economy: &Economy,
     plan: &MultiYearPlan,
     out: &Path,
+    first_year: u32,
 ) -> Result<Vec<PathBuf>, EngineError> {
     std::fs::create_dir_all(out).map_err(io_error(out))?;
     let model = &plan.model;
@@ -69,7 +71,7 @@ pub(crate) fn write(
             o.extend_from_slice(techniques.ids[k].as_bytes());
             o.push(b',');
             o.extend_from_slice(economy.products.ids[techniques.product[k] as usize].as_bytes());
-            o.extend_from_slice(format!(",{},", t + 1).as_bytes());
+            o.extend_from_slice(format!(",{},", t as u32 + first_year).as_bytes());
             push_number(o, value(model.column_offset[t] + k));
             o.push(b',');
             match (expansion_of[k], techniques.capacity[k]) {
@@ -86,7 +88,7 @@ pub(crate) fn write(
             o.push(b'\n');
         },
     )?;
-    let years_file = write_years(economy, plan, out)?;
+    let years_file = write_years(economy, plan, out, first_year)?;
     Ok(vec![techniques_file, years_file, out.join("summary.json")])
 }
 
@@ -96,6 +98,7 @@ fn write_years(
     economy: &Economy,
     plan: &MultiYearPlan,
     out: &Path,
+    first_year: u32,
 ) -> Result<PathBuf, EngineError> {
     let model = &plan.model;
     let horizon = model.years.len();
@@ -155,7 +158,7 @@ fn write_years(
         horizon * rows_per_year,
         |row, o| {
             let (t, g) = (row / rows_per_year, row % rows_per_year);
-            o.extend_from_slice(format!("{},", t + 1).as_bytes());
+            o.extend_from_slice(format!("{},", t as u32 + first_year).as_bytes());
             if let Some((name, values)) = lambdas.get(g) {
                 o.extend_from_slice(name.as_bytes());
                 o.push(b',');
@@ -177,7 +180,7 @@ fn write_years(
 }
 
 /// The multi-year parts of `summary.json`.
-pub(crate) fn summary(plan: &MultiYearPlan) -> serde_json::Value {
+pub(crate) fn summary(plan: &MultiYearPlan, first_year: u32) -> serde_json::Value {
     let number = crate::plan::number;
     let lambda: serde_json::Map<String, serde_json::Value> = plan
         .lambdas()
@@ -187,6 +190,7 @@ pub(crate) fn summary(plan: &MultiYearPlan) -> serde_json::Value {
     json!({
         "status": plan.status.name(),
         "years": plan.model.years.len(),
+        "first_year": first_year,
         "lambda": lambda,
         "method": plan.method,
         "gap": number(plan.gap),

@@ -16,6 +16,7 @@
 //! Reading is built for size: `inputs.csv` (one row per nonzero) is parsed in parallel chunks,
 //! so a 10^7-row file takes about a second.
 
+mod actuals;
 mod demand;
 mod manifest;
 mod rows;
@@ -27,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use chollima_model::{Diagnostics, Economy, Location, SparseColumns};
 
+pub use actuals::{Actual, read_actuals};
 pub use demand::read_demand;
 pub use write::{push_number, write};
 
