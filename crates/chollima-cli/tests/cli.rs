@@ -899,3 +899,33 @@ fn rolling_horizon_from_the_plans_own_actuals_keeps_its_remaining_years() {
         assert!(text.contains(expected), "{expected} in:\n{text}");
     }
 }
+
+/// The two historical scenarios run on a fresh checkout, with priorities, capital, finance and
+/// a stress test.
+#[test]
+fn the_historical_scenarios_plan_on_a_fresh_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, years) in [("chollima-1957", 5), ("upsurge-2009", 4)] {
+        let out = dir.path().join(name);
+        let package = root().join("examples").join(name);
+        ok(chollima(&[
+            "-q",
+            "plan",
+            package.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--stress",
+        ]));
+        let s = summary(&out);
+        assert_eq!(s["status"], "optimal", "{name}: {s}");
+        assert_eq!(s["years"], years);
+        for group in ["food", "clothing", "housing", "rest"] {
+            assert_eq!(
+                s["lambda"][group].as_array().unwrap().len(),
+                years,
+                "{name} {group}"
+            );
+        }
+        assert!(out.join("stress.json").exists());
+    }
+}

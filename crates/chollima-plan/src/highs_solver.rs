@@ -3,7 +3,7 @@
 
 use highs::{ColProblem, HighsModelStatus, Sense};
 
-use crate::lp::LinearProgram;
+use crate::lp::{LinearProgram, relative_gap};
 
 /// How a solve ended. Outcomes are values, not errors: an infeasible plan is an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +144,20 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
         HighsModelStatus::ModelEmpty => Status::Optimal,
         _ => Status::Unknown,
     };
+    // HiGHS can end "unknown" when its own tolerances (1e-9 here) cannot be verified after
+    // unscaling, with a point that is fine: such a point is checked here and kept, as
+    // near-optimal with its certified gap, when it is feasible to 1e-7 and the gap is small.
+    if status == Status::Unknown {
+        let solution = solved.get_solution();
+        let certified = certify_point(lp, solution.columns(), solution.dual_rows());
+        if let Some(mut certified) = certified
+            && lp.primal_infeasibility(&certified.x) <= UNKNOWN_FEASIBILITY
+            && relative_gap(certified.objective, certified.dual_bound) <= UNKNOWN_GAP
+        {
+            certified.status = Status::NearOptimal;
+            return certified;
+        }
+    }
     if status != Status::Optimal {
         return LpSolution {
             status,
@@ -154,24 +168,39 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
         };
     }
     let solution = solved.get_solution();
-    let x = solution.columns().to_vec();
-    // HiGHS reports duals for the minimisation of -c'x; either sign convention is tried and the
-    // tighter (both are valid) bound kept, so the certificate never rests on a convention.
-    let y: Vec<f64> = solution.dual_rows().to_vec();
+    let mut certified = certify_point(lp, solution.columns(), solution.dual_rows())
+        .expect("an optimal HiGHS solution has a value per column");
+    certified.status = status;
+    certified
+}
+
+/// Largest relative bound violation of a point HiGHS calls "unknown" that is still kept.
+const UNKNOWN_FEASIBILITY: f64 = 1e-7;
+/// Largest certified relative gap of such a point.
+const UNKNOWN_GAP: f64 = 1e-6;
+
+/// The point `x` with its objective and the weak-duality bound of the row duals `y`. HiGHS
+/// reports duals for the minimisation of -c'x; either sign convention is tried and the tighter
+/// (both are valid) bound kept, so the certificate never rests on a convention. `None` when
+/// HiGHS gave no point.
+fn certify_point(lp: &LinearProgram, x: &[f64], y: &[f64]) -> Option<LpSolution> {
+    if x.len() != lp.num_cols() || y.len() != lp.num_rows() {
+        return None;
+    }
     let flipped: Vec<f64> = y.iter().map(|v| -v).collect();
-    let (bound_y, bound_flipped) = (lp.dual_bound(&y), lp.dual_bound(&flipped));
+    let (bound_y, bound_flipped) = (lp.dual_bound(y), lp.dual_bound(&flipped));
     let (row_dual, dual_bound) = if bound_flipped < bound_y {
         (flipped, bound_flipped)
     } else {
-        (y, bound_y)
+        (y.to_vec(), bound_y)
     };
-    LpSolution {
-        status,
-        objective: lp.objective(&x),
-        x,
+    Some(LpSolution {
+        status: Status::Unknown,
+        objective: lp.objective(x),
+        x: x.to_vec(),
         row_dual,
         dual_bound,
-    }
+    })
 }
 
 #[cfg(test)]

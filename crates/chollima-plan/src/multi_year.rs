@@ -290,7 +290,7 @@ impl MultiYearPlan {
 
 /// Relative hair by which a solved stage's total is held lower, so rounding cannot make the
 /// next stage infeasible.
-const HOLD_TOLERANCE: f64 = 1e-9;
+const HOLD_TOLERANCE: f64 = 1e-7;
 
 /// Solves the multi-year plan exactly (HiGHS), stage by stage.
 pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan {
