@@ -6,6 +6,7 @@
     python3 bench/run.py generated   # 10^6 products, 10^7 nonzeros: chollima analyze vs scipy
     python3 bench/run.py plan        # plan LPs (alternatives, capacities, trade, land): chollima
                                      # plan (highs, pdlp) vs highspy, at --plan-products sizes
+    python3 bench/run.py years       # five-year plans: chollima plan vs highspy (--plan-products)
     python3 bench/run.py all         # wiod + generated
 
 Options: --chollima PATH (default target/release/chollima), --repeat N, --products N, --inputs K.
@@ -264,9 +265,60 @@ def bench_plan(args):
     return rows
 
 
+HIGHSPY_YEARS = r"""
+import sys, time
+sys.path.insert(0, sys.argv[2])
+from compare_highspy_years import solve_years
+start = time.perf_counter()
+result = solve_years(sys.argv[1])
+print("RESULT", result if isinstance(result, str) else {g: sum(v) for g, v in result.items()}, time.perf_counter() - start)
+"""
+
+
+def bench_years(args):
+    """Five-year plans: chollima (HiGHS on its LP) against highspy on the script's own LP."""
+    rows = []
+    for products in args.plan_products:
+        tmp = tempfile.mkdtemp(prefix="chollima-years-bench-")
+        try:
+            package = os.path.join(tmp, "plan")
+            subprocess.run([args.chollima, "-q", "generate", "--products", str(products), "--inputs", "10",
+                            "--seed", "21", "--alternatives", "0.3", "--capacities", "0.3", "--trade", "0.1",
+                            "--land", "--years", "5", "--out", package], check=True)
+            out = os.path.join(tmp, "out")
+            command = [args.chollima, "-q", "plan", package, "--out", out, "--time-limit", str(args.plan_timeout)]
+            start = time.perf_counter()
+            process = subprocess.Popen(command)
+            _, status, usage = os.wait4(process.pid, 0)
+            wall = time.perf_counter() - start
+            with open(os.path.join(out, "summary.json")) as f:
+                summary = json.load(f)
+            sums = {g: sum(v for v in values if v is not None) for g, values in summary["lambda"].items()}
+            row = {"products": products, "chollima": {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024,
+                                                      "status": summary["status"], "sums": sums,
+                                                      "gap": summary["gap"]}}
+            try:
+                run = subprocess.run([sys.executable, "-c", HIGHSPY_YEARS, package, os.path.join(ROOT, "scripts")],
+                                     capture_output=True, text=True, timeout=args.plan_timeout)
+                line = [l for l in run.stdout.splitlines() if l.startswith("RESULT")][-1]
+                row["highspy"] = {"seconds": float(line.split()[-1]), "result": line}
+            except subprocess.TimeoutExpired:
+                row["highspy"] = {"seconds": None, "result": f"did not finish in {args.plan_timeout} s"}
+            rows.append(row)
+            hp = row["highspy"]["seconds"]
+            c = row["chollima"]
+            ratio = f"{hp / c['seconds']:.1f}x" if hp else "-"
+            print(f"| five-year plan, {products} products | chollima {c['seconds']:.2f} s, {c['peak_mib']:.0f} MiB "
+                  f"({c['status']}, gap {c['gap']}, sums {sums}) | highspy {hp if hp else row['highspy']['result']} "
+                  f"({row['highspy']['result']}) | {ratio} |", flush=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", choices=["wiod", "generated", "plan", "all"])
+    parser.add_argument("which", choices=["wiod", "generated", "plan", "years", "all"])
     parser.add_argument("--plan-products", type=int, nargs="+", default=[10_000])
     parser.add_argument("--plan-gap", type=float, default=1e-6, help="gap asked of --method pdlp")
     parser.add_argument("--plan-timeout", type=float, default=600.0, help="seconds per solver and size")
@@ -295,6 +347,8 @@ def main():
               f"({s['bicgstab']['peak_mib']:.0f} MiB), neumann {s['neumann']['best']:.2f} s | {g['ratio']:.1f}x |")
     if args.which == "plan":
         results["plan"] = bench_plan(args)
+    if args.which == "years":
+        results["years"] = bench_years(args)
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
