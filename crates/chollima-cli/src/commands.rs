@@ -255,12 +255,13 @@ fn several_years(plan: &chollima_engine::MultiYearPlan, args: &PlanArgs, quiet: 
                 format!("{g} [{}]", years.join(", "))
             })
             .collect();
+        let first = args.from_year.unwrap_or(1) as usize;
         eprintln!(
-            "plan {} by {} in {:.3} s over {} years: lambda {} (gap {:.1e}); wrote {}",
+            "plan {} by {} in {:.3} s for years {first}-{}: lambda {} (gap {:.1e}); wrote {}",
             plan.status.name(),
             plan.method,
             plan.seconds,
-            plan.model.years.len(),
+            first + plan.model.years.len() - 1,
             lambdas.join(", "),
             plan.gap,
             args.out.display()
