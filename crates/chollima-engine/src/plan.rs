@@ -126,20 +126,21 @@ pub fn plan(
     })?;
     files.extend(written);
     let summary = summary(&plan);
-    let stress = if options.stress {
-        let base = plan
-            .lambdas
+    let base = || {
+        plan.lambdas
             .iter()
             .map(|(g, l)| (g.clone(), vec![*l]))
-            .collect();
-        let report = timed(observer, &mut timings, "stress", || {
-            crate::stress::stress(&economy, base, &options.settings, out)
-        })?;
-        files.push(out.join("stress.json"));
-        Some(report)
-    } else {
-        None
+            .collect()
     };
+    let stress = run_stress(
+        &economy,
+        base,
+        options,
+        out,
+        observer,
+        &mut timings,
+        &mut files,
+    )?;
     let report = PlanReport {
         stress,
         plan: Planned::Period(plan),
@@ -188,15 +189,16 @@ fn plan_several_years(
     })?;
     files.extend(written);
     let summary = crate::plan_years::summary(&plan, first_year);
-    let stress = if options.stress {
-        let report = timed(observer, &mut timings, "stress", || {
-            crate::stress::stress(economy, plan.lambdas(), &options.settings, out)
-        })?;
-        files.push(out.join("stress.json"));
-        Some(report)
-    } else {
-        None
-    };
+    let base = || plan.lambdas();
+    let stress = run_stress(
+        economy,
+        base,
+        options,
+        out,
+        observer,
+        &mut timings,
+        &mut files,
+    )?;
     let report = PlanReport {
         stress,
         plan: Planned::Years(plan),
@@ -206,6 +208,27 @@ fn plan_several_years(
     };
     write_summary(economy, &report, summary, out)?;
     Ok(report)
+}
+
+/// `--stress`: the plan again without the least reliable source, from the lambdas `base` of
+/// the plan with every source; `None` when not asked.
+fn run_stress(
+    economy: &Economy,
+    base: impl FnOnce() -> Vec<(String, Vec<f64>)>,
+    options: &PlanOptions,
+    out: &Path,
+    observer: &dyn Observer,
+    timings: &mut Vec<(String, f64)>,
+    files: &mut Vec<PathBuf>,
+) -> Result<Option<crate::stress::StressReport>, EngineError> {
+    if !options.stress {
+        return Ok(None);
+    }
+    let report = timed(observer, timings, "stress", || {
+        crate::stress::stress(economy, base(), &options.settings, out)
+    })?;
+    files.push(out.join("stress.json"));
+    Ok(Some(report))
 }
 
 /// Writes the plan LP as MPS (the first stage: the first group's lambda as the objective).

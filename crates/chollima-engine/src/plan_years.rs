@@ -49,10 +49,7 @@ pub(crate) fn write(
     let value = |column: usize| if has_plan { plan.x[column] } else { 0.0 };
     // Capacity per technique and year: the recurrence for expandable techniques, the worn-down
     // initial capacity for the others, none for unbounded ones.
-    let mut expansion_of = vec![None; techniques.len()];
-    for (e, expansion) in model.expansions.iter().enumerate() {
-        expansion_of[expansion.technique] = Some(e);
-    }
+    let expansion_of = model.expansion_of(techniques.len());
     let paths: Vec<Vec<f64>> = (0..model.expansions.len())
         .map(|e| {
             if has_plan {

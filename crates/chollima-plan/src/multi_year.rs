@@ -236,6 +236,15 @@ impl MultiYearLp {
         }
     }
 
+    /// For every technique, the index of its expansion (`None` when it cannot be expanded).
+    pub fn expansion_of(&self, techniques: usize) -> Vec<Option<usize>> {
+        let mut of = vec![None; techniques];
+        for (e, expansion) in self.expansions.iter().enumerate() {
+            of[expansion.technique] = Some(e);
+        }
+        of
+    }
+
     /// Capacity of expandable technique `e` in each year (and after the last, `T + 1`).
     pub fn capacities(&self, e: usize, x: &[f64]) -> Vec<f64> {
         self.expansions[e].stock.iter().map(|&c| x[c]).collect()
