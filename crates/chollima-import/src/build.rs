@@ -129,27 +129,9 @@ pub(crate) fn table_to_columns(
         count[k + 1] += count[k];
     }
     let nnz = count[n];
-    let mut next = count[..n].to_vec();
     let mut row = vec![0u32; nnz];
     let mut value = vec![0.0f64; nnz];
-    for r in 0..table.nrows() {
-        let Some(pr) = row_of[r] else { continue };
-        let (cols, vals) = table.row(r);
-        for (&c, &v) in cols.iter().zip(vals) {
-            let Some(pc) = col_of[c as usize] else {
-                continue;
-            };
-            let pc = pc as usize;
-            let xc = x[pc];
-            if v < 0.0 || xc == 0.0 {
-                continue;
-            }
-            let p = next[pc];
-            next[pc] = p + 1;
-            row[p] = pr;
-            value[p] = v / xc;
-        }
-    }
+    scatter_columns(table, row_of, col_of, x, divisor.is_some(), &count, &mut row, &mut value);
     // Rows arrive in table order: already increasing within each column when the table's
     // rows are in product order (the usual case); otherwise sort each column.
     let mapped: Vec<u32> = row_of.iter().flatten().copied().collect();
@@ -205,6 +187,85 @@ pub(crate) fn table_to_columns(
     SparseColumns::from_raw(n, count, row, value)
 }
 
+
+/// The second pass of [`table_to_columns`]: writes each kept cell to its place in the columns
+/// that `starts` (column offsets, `n + 1` of them) lays out, divided by `x` when `divide`.
+///
+/// The columns are split into one range per thread with about equal numbers of entries; each
+/// thread reads the whole table and writes only its own range, so the scattered writes (most
+/// of the pass) are shared out without any two threads touching the same place.
+#[allow(clippy::too_many_arguments)]
+fn scatter_columns(
+    table: &Table,
+    row_of: &[Option<u32>],
+    col_of: &[Option<u32>],
+    x: &[f64],
+    divide: bool,
+    starts: &[usize],
+    row: &mut [u32],
+    value: &mut [f64],
+) {
+    use rayon::prelude::*;
+    let n = x.len();
+    let nnz = starts[n];
+    let tasks = if nnz < 1 << 16 {
+        1
+    } else {
+        rayon::current_num_threads().max(1)
+    };
+    // Column ranges [first, last) with about nnz / tasks entries each, and their slices.
+    let mut ranges = Vec::with_capacity(tasks);
+    let (mut row_rest, mut value_rest) = (row, value);
+    let mut first = 0;
+    for t in 1..=tasks {
+        let goal = nnz * t / tasks;
+        let last = if t == tasks {
+            n
+        } else {
+            first + starts[first..n].partition_point(|&s| s < goal)
+        };
+        let len = starts[last] - starts[first];
+        let (row_part, row_tail) = std::mem::take(&mut row_rest).split_at_mut(len);
+        let (value_part, value_tail) = std::mem::take(&mut value_rest).split_at_mut(len);
+        row_rest = row_tail;
+        value_rest = value_tail;
+        ranges.push((first, last, row_part, value_part));
+        first = last;
+    }
+    ranges
+        .into_par_iter()
+        .for_each(|(first, last, row_part, value_part)| {
+            let base = starts[first];
+            let mut next: Vec<usize> = starts[first..last].iter().map(|s| s - base).collect();
+            for r in 0..table.nrows() {
+                let Some(pr) = row_of[r] else { continue };
+                let (cols, vals) = table.row(r);
+                for (&c, &v) in cols.iter().zip(vals) {
+                    let Some(pc) = col_of[c as usize] else {
+                        continue;
+                    };
+                    let pc = pc as usize;
+                    if pc < first || pc >= last || v < 0.0 || x[pc] == 0.0 {
+                        continue;
+                    }
+                    let p = next[pc - first];
+                    next[pc - first] = p + 1;
+                    row_part[p] = pr;
+                    value_part[p] = v;
+                }
+            }
+            // Divided column by column afterwards: contiguous, so the divisions vectorise,
+            // where dividing while scattering waited on each division in turn.
+            if divide {
+                for k in first..last {
+                    let xk = x[k];
+                    for v in &mut value_part[starts[k] - base..starts[k + 1] - base] {
+                        *v /= xk;
+                    }
+                }
+            }
+        });
+}
 /// Reports every product with zero output: a note, or a warning when it has inputs all the same.
 pub(crate) fn report_zero_output(
     output: &[f64],
