@@ -23,25 +23,45 @@ use chollima_engine::EngineError;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Asks mimalloc for 2 MiB pages (transparent huge pages where the kernel allows them) unless
-/// the user set `MIMALLOC_LARGE_OS_PAGES` (or `MIMALLOC_ALLOW_LARGE_OS_PAGES`) themselves: one
-/// page fault per 2 MiB instead of per 4 KiB, and fewer TLB misses in the scattered products.
-fn prefer_large_pages() {
-    let user_chose = ["MIMALLOC_LARGE_OS_PAGES", "MIMALLOC_ALLOW_LARGE_OS_PAGES"]
-        .iter()
-        .any(|name| std::env::var_os(name).is_some());
-    if !user_chose {
-        // SAFETY: sets one of mimalloc's options, a plain integer it reads when it next maps
-        // memory from the OS; no memory is touched and no invariant of Rust is involved.
-        #[allow(unsafe_code)]
-        unsafe {
-            libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1);
+/// `mi_option_purge_delay` in mimalloc's `mimalloc.h` (v2 and v3 alike); libmimalloc-sys does
+/// not name it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Tunes mimalloc for a one-shot process, leaving alone any option the user set through its
+/// environment variable:
+///
+/// - 2 MiB pages (transparent huge pages where the kernel allows them): one page fault per
+///   2 MiB instead of per 4 KiB, and fewer TLB misses in the scattered products;
+/// - no purging of freed memory back to the OS: the process ends soon, and handing pages back
+///   only to fault them in again cost a few milliseconds of WIOD's 50 (BENCHMARKS.md).
+fn tune_allocator() {
+    let user_set = |names: &[&str]| names.iter().any(|name| std::env::var_os(name).is_some());
+    let choices = [
+        (
+            &["MIMALLOC_LARGE_OS_PAGES", "MIMALLOC_ALLOW_LARGE_OS_PAGES"][..],
+            libmimalloc_sys::mi_option_large_os_pages,
+            1,
+        ),
+        (
+            &["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"][..],
+            MI_OPTION_PURGE_DELAY,
+            -1,
+        ),
+    ];
+    for (names, option, value) in choices {
+        if !user_set(names) {
+            // SAFETY: sets one of mimalloc's options, a plain integer it reads when it next
+            // maps or frees memory; no memory is touched and no invariant of Rust is involved.
+            #[allow(unsafe_code)]
+            unsafe {
+                libmimalloc_sys::mi_option_set(option, value);
+            }
         }
     }
 }
 
 fn main() -> ExitCode {
-    prefer_large_pages();
+    tune_allocator();
     let cli = args::Cli::parse();
     let quiet = cli.quiet;
     match commands::run(cli) {

@@ -131,7 +131,16 @@ pub(crate) fn table_to_columns(
     let nnz = count[n];
     let mut row = vec![0u32; nnz];
     let mut value = vec![0.0f64; nnz];
-    scatter_columns(table, row_of, col_of, x, divisor.is_some(), &count, &mut row, &mut value);
+    scatter_columns(
+        table,
+        row_of,
+        col_of,
+        x,
+        divisor.is_some(),
+        &count,
+        &mut row,
+        &mut value,
+    );
     // Rows arrive in table order: already increasing within each column when the table's
     // rows are in product order (the usual case); otherwise sort each column.
     let mapped: Vec<u32> = row_of.iter().flatten().copied().collect();
@@ -186,7 +195,6 @@ pub(crate) fn table_to_columns(
     }
     SparseColumns::from_raw(n, count, row, value)
 }
-
 
 /// The second pass of [`table_to_columns`]: writes each kept cell to its place in the columns
 /// that `starts` (column offsets, `n + 1` of them) lays out, divided by `x` when `divide`.
