@@ -17,6 +17,7 @@ Needs: pip install highspy pandas scipy numpy; a release build (cargo build --re
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -186,9 +187,12 @@ def compare(package, tolerance, first_order_gap):
         summary, seconds, code = chollima(package, method, first_order_gap)
         if isinstance(reference, str):
             # Where HiGHS has no verdict ("unknown"), a certified plan from the first-order
-            # method stands on its own certificate; otherwise neither may find a plan.
-            undecided = reference == "unknown" and method == "pdlp"
-            same = undecided or summary["status"] not in ("optimal", "near_optimal")
+            # method stands on its own certificate, and there must be one (a finite gap, even
+            # if a limit stopped it); otherwise neither may find a plan.
+            if reference == "unknown" and method == "pdlp":
+                same = isinstance(summary.get("gap"), (int, float)) and math.isfinite(summary["gap"])
+            else:
+                same = summary["status"] not in ("optimal", "near_optimal")
             detail = f"highspy {reference}, chollima {summary['status']} (exit {code}, gap {summary['gap']})"
         elif method == "pdlp":
             # Certified to first_order_gap: the first group's lambda is feasible (never above the

@@ -495,6 +495,14 @@ pub(crate) fn row_sizes(lp: &LinearProgram, x: &[f64]) -> Vec<f64> {
     size
 }
 
+/// The previous stage's plan as a starting incumbent, when it fits this stage's LP and is
+/// feasible for it (clamped to the bounds first, as iterates are).
+pub(crate) fn warm_plan(model: &PlanLp, warm: Option<(&[f64], &[f64])>) -> Option<(Vec<f64>, f64)> {
+    let lp = &model.lp;
+    warm.filter(|(x, _)| x.len() == lp.num_cols())
+        .and_then(|(x, _)| checked(lp, clamped(model, x), false))
+}
+
 /// Whether every row of `lp` holds at `x`, to [`FEASIBILITY_TOLERANCE`] of its terms.
 pub fn rows_feasible(lp: &LinearProgram, x: &[f64]) -> bool {
     let rows = lp.row_activity(x);

@@ -14,6 +14,7 @@ use crate::ProgressSink;
 use crate::certify;
 use crate::formulation::PlanLp;
 use crate::highs_solver::{LpSolution, Status};
+use crate::lp::relative_gap;
 use crate::pdlp::{self, PdlpSettings, Termination};
 
 /// A certified bound this far (relative) below lambda's floor proves the floor out of reach.
@@ -31,9 +32,13 @@ pub fn solve_stage(
     stage: &str,
 ) -> (LpSolution, usize) {
     let clock = Instant::now();
-    // Before any finite bound the prices are zeros (and the gap infinite).
-    let mut incumbent =
-        certify::Incumbent::new(None, (f64::INFINITY, vec![0.0; model.lp.num_rows()]));
+    // The previous stage's plan holds every earlier lambda (the hold is its own value less a
+    // hair), so a later stage starts with a plan: a run that stalls still returns that one
+    // rather than none. Before any finite bound the prices are zeros (and the gap infinite).
+    let mut incumbent = certify::Incumbent::new(
+        certify::warm_plan(model, warm),
+        (f64::INFINITY, vec![0.0; model.lp.num_rows()]),
+    );
     let mut certify_seconds = 0.0;
     let mut last_certified = f64::NEG_INFINITY;
     let mut verdict: Option<Status> = None;
@@ -43,47 +48,153 @@ pub fn solve_stage(
         .find(|g| model.lp.cost[g.column] > 0.0)
         .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
     let repair = crate::merit::Repair::new(economy, model);
-    let outcome = pdlp::solve(&model.lp, warm, settings, |iterate| {
-        let now = clock.elapsed().as_secs_f64();
-        // Certify at most a third of the time, but always at the first offer.
-        if now - last_certified < 2.0 * certify_seconds {
-            return false;
+    let mut stall = Stall::default();
+    let mut iterations = 0;
+    let mut restarts = 0;
+    let mut start = warm.map(|(x, y)| (x.to_vec(), y.to_vec()));
+    let outcome = loop {
+        let budget = PdlpSettings {
+            max_iterations: settings.max_iterations.saturating_sub(iterations),
+            time_limit_seconds: settings.time_limit_seconds - clock.elapsed().as_secs_f64(),
+        };
+        let start_point = start.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice()));
+        let outcome = pdlp::solve(&model.lp, start_point, &budget, |iterate| {
+            let now = clock.elapsed().as_secs_f64();
+            // Certify at most a third of the time, but always at the first offer.
+            if now - last_certified < 2.0 * certify_seconds {
+                return false;
+            }
+            let started = Instant::now();
+            incumbent.offer_plan(certify::feasible_point(economy, model, iterate.x));
+            incumbent.offer_bound(Some(certify::upper_bound(economy, model, iterate.y)));
+            if let Some(repair) = &repair {
+                let guess = incumbent
+                    .primal
+                    .as_ref()
+                    .map_or(incumbent.bound.0.min(1.0), |b| b.1)
+                    .max(floor);
+                let (plan, bound) = repair.at(iterate.y, guess);
+                incumbent.offer_plan(plan);
+                incumbent.price_best(|x| repair.bound_at_plan(x));
+                incumbent.offer_bound(bound);
+            }
+            certify_seconds = started.elapsed().as_secs_f64();
+            last_certified = clock.elapsed().as_secs_f64();
+            if incumbent.objective() == f64::INFINITY {
+                verdict = Some(Status::Unbounded);
+                return true;
+            }
+            if incumbent.bound.0 < floor - FLOOR_ROUNDING * floor.abs().max(1.0) {
+                // The optimum is below the lower bound of lambda: no plan reaches the floor.
+                verdict = Some(Status::Infeasible);
+                return true;
+            }
+            let done = incumbent.report(
+                progress,
+                stage,
+                iterations + iterate.iteration,
+                last_certified,
+                gap,
+            );
+            done || stall.stalled(relative_gap(incumbent.objective(), incumbent.bound.0), now)
+        });
+        iterations += outcome.iterations;
+        if outcome.termination != Termination::Checked
+            || verdict.is_some()
+            || !stall.is_stalled()
+            || restarts == MAX_RESTARTS
+        {
+            break outcome;
         }
-        let started = Instant::now();
-        incumbent.offer_plan(certify::feasible_point(economy, model, iterate.x));
-        incumbent.offer_bound(Some(certify::upper_bound(economy, model, iterate.y)));
-        if let Some(repair) = &repair {
-            let guess = incumbent
-                .primal
-                .as_ref()
-                .map_or(incumbent.bound.0.min(1.0), |b| b.1)
-                .max(floor);
-            let (plan, bound) = repair.at(iterate.y, guess);
-            incumbent.offer_plan(plan);
-            incumbent.price_best(|x| repair.bound_at_plan(x));
-            incumbent.offer_bound(bound);
-        }
-        certify_seconds = started.elapsed().as_secs_f64();
-        last_certified = clock.elapsed().as_secs_f64();
-        if incumbent.objective() == f64::INFINITY {
-            verdict = Some(Status::Unbounded);
-            return true;
-        }
-        if incumbent.bound.0 < floor - FLOOR_ROUNDING * floor.abs().max(1.0) {
-            // The optimum is below the lower bound of lambda: no plan reaches the floor.
-            verdict = Some(Status::Infeasible);
-            return true;
-        }
-        incumbent.report(progress, stage, iterate.iteration, last_certified, gap)
-    });
+        // Stalled: start again from the best certified plan and prices, with fresh step
+        // sizes and weights.
+        restarts += 1;
+        stall = Stall::default();
+        start = incumbent
+            .primal
+            .as_ref()
+            .map(|(x, _)| (x.clone(), incumbent.bound.1.clone()));
+    };
     if let Some(status) = verdict {
         return (LpSolution::without_plan(status), outcome.iterations);
     }
     let status = match outcome.termination {
+        // A run given up after its last restart stalled ends like one out of iterations.
+        Termination::Checked if stall.is_stalled() => Status::IterationLimit,
         Termination::Checked => Status::NearOptimal,
         Termination::IterationLimit => Status::IterationLimit,
         Termination::TimeLimit => Status::TimeLimit,
     };
     let solution = incumbent.into_solution(status);
-    (solution, outcome.iterations)
+    (solution, iterations)
+}
+
+/// Restarts allowed when the certified gap stalls.
+const MAX_RESTARTS: usize = 2;
+/// A gap that has not shrunk by this factor since the last improvement has not improved.
+const STALL_PROGRESS: f64 = 0.9;
+/// Seconds without improvement before a run counts as stalled, at least; and at least this
+/// share of the run so far (a slow but steady run is not stalled).
+const STALL_SECONDS: f64 = 20.0;
+const STALL_SHARE: f64 = 0.5;
+
+/// Watches the certified gap for a run that has stopped closing it: PDHG's path depends on
+/// the order of its parallel sums, and on a later priority stage one path in several stalled
+/// for minutes (a CI run on a 2000-product plan) where the others finished in seconds.
+#[derive(Debug, Default)]
+struct Stall {
+    /// The gap at the last improvement, and when.
+    best: Option<(f64, f64)>,
+    stalled: bool,
+}
+
+impl Stall {
+    /// Records the gap certified `seconds` into the stage; whether the run has stalled.
+    fn stalled(&mut self, gap: f64, seconds: f64) -> bool {
+        // Until there is a plan and a bound, there is nothing to restart from.
+        if !gap.is_finite() {
+            return false;
+        }
+        match self.best {
+            Some((best, _)) if !(gap < STALL_PROGRESS * best) => {}
+            _ => self.best = Some((gap, seconds)),
+        }
+        let since = self.best.map_or(0.0, |(_, at)| seconds - at);
+        self.stalled = since > STALL_SECONDS && since > STALL_SHARE * seconds;
+        self.stalled
+    }
+
+    fn is_stalled(&self) -> bool {
+        self.stalled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gap_that_stops_closing_is_a_stall_and_a_steady_one_is_not() {
+        let mut stall = Stall::default();
+        assert!(!stall.stalled(0.5, 1.0));
+        assert!(!stall.stalled(0.3, 5.0));
+        // No real progress from 5 s on: not yet stalled at 20 s (half the run is 10 s) ...
+        assert!(!stall.stalled(0.29, 20.0));
+        // ... but stalled once 20 s and half the run have passed without it.
+        assert!(stall.stalled(0.29, 26.0));
+        assert!(stall.is_stalled());
+
+        let mut steady = Stall::default();
+        for (k, seconds) in (0..40).map(|k| (k, k as f64 * 2.0)) {
+            assert!(!steady.stalled(0.8f64.powi(k), seconds));
+        }
+    }
+
+    #[test]
+    fn without_a_plan_or_a_bound_nothing_counts_as_stalled() {
+        let mut stall = Stall::default();
+        assert!(!stall.stalled(f64::INFINITY, 1.0));
+        assert!(!stall.stalled(f64::INFINITY, 100.0));
+        assert!(!stall.stalled(f64::NAN, 200.0));
+    }
 }

@@ -897,8 +897,7 @@ pub fn solve_stage(
     let tie = stage.neutral_prices();
     // The previous stage's plan holds every earlier lambda: a plan to start from, if it fits.
     let mut incumbent = certify::Incumbent::new(
-        warm.filter(|(x, _)| x.len() == lp.num_cols())
-            .and_then(|(x, _)| certify::checked(lp, certify::clamped(model, x), false)),
+        certify::warm_plan(model, warm),
         certify::upper_bound(economy, model, &tie),
     );
     // The first merit order goes by the previous stage's prices (its plan came from them, so
