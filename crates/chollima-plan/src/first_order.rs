@@ -156,7 +156,8 @@ impl Stall {
             return false;
         }
         match self.best {
-            Some((best, _)) if !(gap < STALL_PROGRESS * best) => {}
+            // `gap` is finite here, so this is "no real improvement".
+            Some((best, _)) if gap >= STALL_PROGRESS * best => {}
             _ => self.best = Some((gap, seconds)),
         }
         let since = self.best.map_or(0.0, |(_, at)| seconds - at);
