@@ -31,6 +31,36 @@ pub enum Command {
     /// The optimal plan: the plan ray with priorities, techniques, resources, trade (exit 3
     /// when there is no optimal plan: infeasible, unbounded or stopped).
     Plan(PlanArgs),
+    /// The plan office: an HTTP server where the plan reaches enterprises and work teams,
+    /// output is reported, fulfilment is watched and alerts are raised.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The database: an SQLite file (created on first start) or `postgres://USER@HOST/DB`.
+    #[arg(long, default_value = "chollima-office.db")]
+    pub database: String,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Create the first administrator with this name and exit. The password is read from
+    /// the environment variable CHOLLIMA_ADMIN_PASSWORD, or else from the first line of
+    /// standard input; there is no default password.
+    #[arg(long, value_name = "NAME")]
+    pub init_admin: Option<String>,
+    /// Seconds an alert waits for acknowledgement before it goes one level up.
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
+    pub escalate_after: i64,
+    /// Periods of over-fulfilment in a row that make a "Chollima work team".
+    #[arg(long, default_value_t = 3)]
+    pub title_streak: u32,
+    /// Requests per second allowed to one token (or one address without a token).
+    #[arg(long, default_value_t = 50.0)]
+    pub rate_limit: f64,
+    /// Requests one client may make at once before the rate limit applies.
+    #[arg(long, default_value_t = 100.0)]
+    pub burst: f64,
 }
 
 #[derive(Debug, Args)]

@@ -23,6 +23,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(args) => crate::import::run(args, quiet),
         Command::Generate(args) => generate(args, quiet),
         Command::Plan(args) => plan(args, quiet),
+        Command::Serve(args) => crate::serve::run(args, quiet),
     }
 }
 

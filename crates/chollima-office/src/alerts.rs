@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Who an alert is addressed to, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AlertLevel {
     Team,
     Enterprise,

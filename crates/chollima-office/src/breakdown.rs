@@ -17,6 +17,7 @@ const SUM_TOLERANCE: f64 = 1e-9;
 
 /// One technique of a plan (a row of the plan's `techniques.csv`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanLine {
     pub technique: String,
     pub product: String,
@@ -35,6 +36,7 @@ pub struct PlanLine {
 
 /// An enterprise: it runs one technique, with a share of its capacity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enterprise {
     pub id: String,
     #[serde(default)]
@@ -45,6 +47,7 @@ pub struct Enterprise {
 
 /// A work team of an enterprise, with a share of the enterprise's work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     pub id: String,
     pub enterprise: String,
@@ -53,6 +56,7 @@ pub struct Team {
 
 /// A team's quota for one period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quota {
     pub team: String,
     pub enterprise: String,
@@ -96,7 +100,9 @@ pub enum BreakdownProblem {
         id: String,
         share: f64,
     },
-    #[error("the enterprises running technique `{technique}` hold shares summing to {sum:.6}, not 1")]
+    #[error(
+        "the enterprises running technique `{technique}` hold shares summing to {sum:.6}, not 1"
+    )]
     TechniqueShares { technique: String, sum: f64 },
     #[error("the teams of enterprise `{enterprise}` hold shares summing to {sum:.6}, not 1")]
     TeamShares { enterprise: String, sum: f64 },
@@ -367,7 +373,9 @@ mod tests {
         assert!(has(
             "technique `rice` has planned activity 50 but no enterprise"
         ));
-        assert!(has("running technique `wheat` hold shares summing to 0.900000"));
+        assert!(has(
+            "running technique `wheat` hold shares summing to 0.900000"
+        ));
         assert!(has("enterprise `ghost` has no work teams"));
         assert!(has("teams of enterprise `farm-a` hold shares summing to"));
     }

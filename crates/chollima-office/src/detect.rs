@@ -32,6 +32,7 @@ pub const MIN_SPREAD: f64 = 0.02;
 /// The kind of break a series made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SignalKind {
     Outlier,
     Step,
@@ -50,6 +51,7 @@ impl SignalKind {
 
 /// A break found at the newest point of a series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signal {
     pub kind: SignalKind,
     /// How far the series moved: the newest point's (or the recent mean's) difference from the

@@ -19,6 +19,7 @@ pub const TITLE: &str = "Chollima work team";
 
 /// A team's place in the emulation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Standing {
     /// 1 for the best.
     pub rank: usize,

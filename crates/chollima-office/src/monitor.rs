@@ -19,6 +19,7 @@ pub const FORECAST_PERIODS: u32 = 3;
 
 /// Output a team reported for a period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Actual {
     pub team: String,
     pub period: u32,
@@ -28,6 +29,7 @@ pub struct Actual {
 /// The level at which fulfilment is added up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Level {
     Team,
     Enterprise,
@@ -62,6 +64,7 @@ impl Level {
 
 /// Fulfilment of one team, enterprise, product, category or the nation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fulfilment {
     pub level: Level,
     pub key: String,
