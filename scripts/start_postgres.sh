@@ -7,7 +7,8 @@
 # a temporary folder owned by the `postgres` user (initdb refuses to run as root), listens on
 # 127.0.0.1 only, trusts local connections, and is stopped by `pg_ctl -D DIR stop` (printed).
 set -euo pipefail
-PORT="${CHOLLIMA_PG_PORT:-5433}"
+# A free port unless one is asked for (another cluster may hold 5432 or 5433).
+PORT="${CHOLLIMA_PG_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 if [ -z "$BIN" ] || [ ! -x "$BIN/initdb" ]; then
     echo "PostgreSQL's server programs are not installed (apt-get install postgresql)" >&2
