@@ -680,8 +680,15 @@ pub struct ReportReceipt {
     pub period_total: f64,
 }
 
-/// Checks a report against the plan and the caller; the reason when it is refused.
-fn check_report(plan: &ActivePlan, caller: &Caller, r: &NewReport) -> Result<f64, ApiError> {
+/// Checks a report against the plan and the caller, with `pending` more already accepted for
+/// the same team and period but not yet committed; the period's new total, or the reason it is
+/// refused.
+pub(crate) fn check_report(
+    plan: &ActivePlan,
+    caller: &Caller,
+    r: &NewReport,
+    pending: f64,
+) -> Result<f64, ApiError> {
     if r.idempotency_key.is_empty() || r.idempotency_key.len() > MAX_KEY {
         return Err(ApiError::unprocessable(format!(
             "`idempotency_key` must have 1 to {MAX_KEY} characters"
@@ -721,7 +728,8 @@ fn check_report(plan: &ActivePlan, caller: &Caller, r: &NewReport) -> Result<f64
         .reported
         .get(&(r.team.clone(), r.period))
         .copied()
-        .unwrap_or(0.0);
+        .unwrap_or(0.0)
+        + pending;
     let total = before + r.quantity;
     if let Some(capacity) = quota.capacity
         && total > capacity * (1.0 + CAPACITY_ROOM) + CAPACITY_ROOM
@@ -734,43 +742,33 @@ fn check_report(plan: &ActivePlan, caller: &Caller, r: &NewReport) -> Result<f64
     Ok(total)
 }
 
-/// Looks up an earlier report with the same key: `Some(receipt)` for the same report,
-/// 409 for a different one.
-async fn earlier_report(
+/// The report stored earlier under the same account and key: `Some(receipt)` when it is the
+/// same report, 409 when it is a different one.
+pub(crate) fn earlier_report(
     state: &AppState,
+    plan: &ActivePlan,
     caller: &Caller,
     r: &NewReport,
-    plan: &ActivePlan,
 ) -> Result<Option<ReportReceipt>, ApiError> {
-    let row = sqlx::query(
-        "SELECT id, team, period, quantity FROM reports WHERE reported_by = $1 AND idempotency_key = $2",
-    )
-    .bind(&caller.name)
-    .bind(&r.idempotency_key)
-    .fetch_optional(state.pool())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let (team, period, quantity): (String, i64, f64) = (
-        row.try_get("team")?,
-        row.try_get("period")?,
-        row.try_get("quantity")?,
-    );
-    if team != r.team || period != i64::from(r.period) || quantity != r.quantity {
+    let Some(stored) = state.stored_key(&caller.name, &r.idempotency_key) else {
+        return Ok(None);
+    };
+    if stored.team != r.team || stored.period != r.period || stored.quantity != r.quantity {
         return Err(ApiError::conflict(format!(
-            "idempotency key `{}` was used for another report (team `{team}`, period {period}, quantity {quantity})",
-            r.idempotency_key
+            "idempotency key `{}` was used for another report (team `{}`, period {}, quantity {})",
+            r.idempotency_key, stored.team, stored.period, stored.quantity
         )));
     }
     Ok(Some(ReportReceipt {
-        id: row.try_get("id")?,
         period_total: plan
             .reported
-            .get(&(team.clone(), period as u32))
+            .get(&(stored.team.clone(), stored.period))
             .copied()
             .unwrap_or(0.0),
-        team,
-        period: period as u32,
-        quantity,
+        id: stored.id,
+        team: stored.team,
+        period: stored.period,
+        quantity: stored.quantity,
         duplicate: true,
     }))
 }
@@ -792,72 +790,92 @@ pub async fn report(
         "report output",
     )?;
     let r = body(json)?;
-    let _writer = state.lock_writer().await;
-    let (receipt, newly) = {
-        let plan = active(&state).await?;
-        if let Some(receipt) = earlier_report(&state, &caller, &r, &plan).await? {
-            (receipt, None)
-        } else {
-            let total = check_report(&plan, &caller, &r)?;
-            let id = new_id();
-            let mut tx = state.pool().begin().await?;
-            insert_report(&mut tx, &plan.id, &id, &caller, &r).await?;
-            tx.commit().await?;
-            (
-                ReportReceipt {
-                    id,
-                    team: r.team.clone(),
-                    period: r.period,
-                    quantity: r.quantity,
-                    duplicate: false,
-                    period_total: total,
-                },
-                Some(plan.latest_period),
-            )
-        }
-    };
-    let Some(latest_before) = newly else {
-        return Ok((StatusCode::OK, Json(receipt)));
-    };
-    record(&state, &[(r.team.clone(), r.period, r.quantity)]).await;
-    close_passed_periods(&state, latest_before, r.period);
-    Ok((StatusCode::CREATED, Json(receipt)))
+    // The writer checks and commits reports in batches; the answer comes after the commit.
+    let (status, receipt) = state.submit(caller, r).await?;
+    Ok((status, Json(receipt)))
 }
 
-async fn insert_report(
+/// Rows of reports per INSERT statement (8 parameters each, far below SQLite's limit).
+const ROWS_PER_INSERT: usize = 100;
+
+/// Writes `reports` (id, account, report) and their audit lines inside `tx`, many rows per
+/// statement.
+pub(crate) async fn insert_reports(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     plan_id: &str,
-    id: &str,
-    caller: &Caller,
-    r: &NewReport,
+    reports: &[(String, String, NewReport)],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO reports (id, plan_id, team, period, quantity, idempotency_key, reported_by, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id)
-    .bind(plan_id)
-    .bind(&r.team)
-    .bind(i64::from(r.period))
-    .bind(r.quantity)
-    .bind(&r.idempotency_key)
-    .bind(&caller.name)
-    .bind(now())
-    .execute(&mut **tx)
-    .await?;
-    audit(
-        tx,
-        &caller.name,
-        "report",
-        &format!(
-            "{id}: team `{}` period {} quantity {}",
-            r.team, r.period, r.quantity
-        ),
-    )
-    .await
+    let time = now();
+    for chunk in reports.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 8 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 6,
+                    p + 7,
+                    p + 8
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO reports (id, plan_id, team, period, quantity, idempotency_key, reported_by, received_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, account, r) in chunk {
+            query = query
+                .bind(id.clone())
+                .bind(plan_id.to_owned())
+                .bind(r.team.clone())
+                .bind(i64::from(r.period))
+                .bind(r.quantity)
+                .bind(r.idempotency_key.clone())
+                .bind(account.clone())
+                .bind(time);
+        }
+        query.execute(&mut **tx).await?;
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 5 * i;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO audit (id, at, user_name, action, detail) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (id, account, r) in chunk {
+            query = query
+                .bind(new_id())
+                .bind(time)
+                .bind(account.clone())
+                .bind("report")
+                .bind(format!(
+                    "{id}: team `{}` period {} quantity {}",
+                    r.team, r.period, r.quantity
+                ));
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// Adds committed reports to the in-memory totals.
-async fn record(state: &AppState, reports: &[(String, u32, f64)]) {
+pub(crate) async fn record(state: &AppState, reports: &[(String, u32, f64)]) {
     let mut guard = state.plan_mut().await;
     if let Some(plan) = guard.as_mut() {
         for (team, period, quantity) in reports {
@@ -869,7 +887,7 @@ async fn record(state: &AppState, reports: &[(String, u32, f64)]) {
 
 /// The first report for a later period closes the periods before it: detection and the
 /// emulation run on them in the background.
-fn close_passed_periods(state: &AppState, latest_before: u32, period: u32) {
+pub(crate) fn close_passed_periods(state: &AppState, latest_before: u32, period: u32) {
     if period <= latest_before.max(1) {
         return;
     }
@@ -926,7 +944,7 @@ pub async fn bulk_reports(
             ));
             continue;
         }
-        match earlier_report(&state, &caller, r, &plan).await {
+        match earlier_report(&state, &plan, &caller, r) {
             Ok(Some(_)) => {
                 duplicates += 1;
                 continue;
@@ -938,13 +956,11 @@ pub async fn bulk_reports(
             }
         }
         // Earlier rows of the same file count towards the capacity too.
-        let mut view = r.clone();
         let pending = totals
             .get(&(r.team.clone(), r.period))
             .copied()
             .unwrap_or(0.0);
-        view.quantity += pending;
-        match check_report(&plan, &caller, &view) {
+        match check_report(&plan, &caller, r, pending) {
             Ok(_) => {
                 *totals.entry((r.team.clone(), r.period)).or_default() += r.quantity;
                 fresh.push(r.clone());
@@ -959,11 +975,16 @@ pub async fn bulk_reports(
         ))
         .with_problems(problems));
     }
+    let rows: Vec<(String, String, NewReport)> = fresh
+        .iter()
+        .map(|r| (new_id(), caller.name.clone(), r.clone()))
+        .collect();
     let mut tx = state.pool().begin().await?;
-    for r in &fresh {
-        insert_report(&mut tx, &plan.id, &new_id(), &caller, r).await?;
-    }
+    insert_reports(&mut tx, &plan.id, &rows).await?;
     tx.commit().await?;
+    for (id, account, r) in &rows {
+        state.remember_key(account, id, r);
+    }
     let latest_before = plan.latest_period;
     drop(plan);
     let recorded: Vec<(String, u32, f64)> = fresh

@@ -18,6 +18,7 @@ pub mod limits;
 pub mod openapi;
 pub mod state;
 pub mod store;
+pub mod writer;
 
 use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -102,9 +102,22 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+/// A report stored under an account's idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredKey {
+    pub id: String,
+    pub team: String,
+    pub period: u32,
+    pub quantity: f64,
+}
+
 #[derive(Debug)]
 struct Inner {
     pool: AnyPool,
+    /// Every `(account, idempotency key)` stored, with its report: checked without a query.
+    keys: std::sync::Mutex<HashMap<(String, String), StoredKey>>,
+    /// Where handlers send single reports (see [`crate::writer`]).
+    jobs: tokio::sync::mpsc::Sender<crate::writer::Job>,
     config: Config,
     /// Held across the checks and the commit of every change to reports, plans and the
     /// organisation.
@@ -118,9 +131,30 @@ impl AppState {
     /// Loads the active plan and what was reported for it.
     pub async fn load(pool: AnyPool, config: Config) -> Result<AppState, sqlx::Error> {
         let limiter = RateLimiter::new(config.requests_per_second, config.request_burst);
+        let mut keys = HashMap::new();
+        for r in sqlx::query(
+            "SELECT id, team, period, quantity, idempotency_key, reported_by FROM reports",
+        )
+        .fetch_all(&pool)
+        .await?
+        {
+            let period: i64 = r.try_get("period")?;
+            keys.insert(
+                (r.try_get("reported_by")?, r.try_get("idempotency_key")?),
+                StoredKey {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    period: period as u32,
+                    quantity: r.try_get("quantity")?,
+                },
+            );
+        }
+        let (jobs, queue) = tokio::sync::mpsc::channel(crate::writer::MAX_BATCH * 8);
         let state = AppState {
             inner: Arc::new(Inner {
                 pool,
+                keys: std::sync::Mutex::new(keys),
+                jobs,
                 config,
                 writer: Mutex::new(()),
                 plan: RwLock::new(None),
@@ -129,7 +163,49 @@ impl AppState {
             }),
         };
         state.reload_plan().await?;
+        tokio::spawn(crate::writer::run(state.clone(), queue));
         Ok(state)
+    }
+
+    /// Hands a report to the writer and waits for its answer (after the commit).
+    pub async fn submit(
+        &self,
+        caller: Caller,
+        report: crate::api::NewReport,
+    ) -> Result<(axum::http::StatusCode, crate::api::ReportReceipt), ApiError> {
+        let (answer, receive) = tokio::sync::oneshot::channel();
+        self.inner
+            .jobs
+            .send(crate::writer::Job {
+                caller,
+                report,
+                answer,
+            })
+            .await
+            .map_err(|_| ApiError::internal("the report writer has stopped"))?;
+        receive
+            .await
+            .map_err(|_| ApiError::internal("the report writer has stopped"))?
+    }
+
+    /// The report stored under `account`'s `key`, if any.
+    pub fn stored_key(&self, account: &str, key: &str) -> Option<StoredKey> {
+        let keys = self.inner.keys.lock().unwrap_or_else(|p| p.into_inner());
+        keys.get(&(account.to_owned(), key.to_owned())).cloned()
+    }
+
+    /// Records a committed report's key.
+    pub fn remember_key(&self, account: &str, id: &str, r: &crate::api::NewReport) {
+        let mut keys = self.inner.keys.lock().unwrap_or_else(|p| p.into_inner());
+        keys.insert(
+            (account.to_owned(), r.idempotency_key.clone()),
+            StoredKey {
+                id: id.to_owned(),
+                team: r.team.clone(),
+                period: r.period,
+                quantity: r.quantity,
+            },
+        );
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -795,3 +795,108 @@ async fn a_second_administrator_of_the_same_name_is_refused() {
     let short = chollima_server::init_admin(&db, "other", "short").await;
     assert!(short.unwrap_err().to_string().contains("at least 10"));
 }
+
+/// Guards the batching writer: the same report sent many times at once is stored once, and
+/// concurrent reports for one team never pass its capacity together.
+async fn concurrent_reports(database: &str) {
+    let office = Office::start(database, 3600).await;
+    let t = set_up(&office).await;
+    let sends = (0..20).map(|_| {
+        office.send(
+            "POST",
+            "/api/reports",
+            &t["leader"],
+            Some(report("f1", 2, 3.0, "same")),
+        )
+    });
+    let answers = futures_all(sends).await;
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{answers:?}"
+    );
+    assert_eq!(
+        answers.iter().filter(|(s, _)| *s == StatusCode::OK).count(),
+        19
+    );
+    // f1's capacity is 75 a month: 30 reports of 3 at once, only 25 fit.
+    let sends = (0..30).map(|i| {
+        office.send(
+            "POST",
+            "/api/reports",
+            &t["leader"],
+            Some(report("f1", 3, 3.0, &format!("c{i}"))),
+        )
+    });
+    let answers = futures_all(sends).await;
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CREATED)
+            .count(),
+        25
+    );
+    assert_eq!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::UNPROCESSABLE_ENTITY)
+            .count(),
+        5
+    );
+    let (_, rows) = office
+        .send(
+            "GET",
+            "/api/fulfilment?level=team&as_of=3",
+            &t["leader"],
+            None,
+        )
+        .await;
+    assert_eq!(rows[0]["actual"], 3.0 + 75.0);
+}
+
+async fn futures_all<F: std::future::Future<Output = (StatusCode, Value)>>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<(StatusCode, Value)> {
+    // Polled together, so the requests are in flight at once.
+    futures_join(futures.collect()).await
+}
+
+async fn futures_join<F: std::future::Future<Output = (StatusCode, Value)>>(
+    futures: Vec<F>,
+) -> Vec<(StatusCode, Value)> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut results: Vec<Option<(StatusCode, Value)>> = (0..pinned.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (i, f) in pinned.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    results.into_iter().map(Option::unwrap).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_reports_are_counted_once_and_within_capacity_on_sqlite() {
+    let (_dir, db) = sqlite();
+    concurrent_reports(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: set CHOLLIMA_TEST_POSTGRES (.ci/run starts one)"]
+async fn concurrent_reports_are_counted_once_and_within_capacity_on_postgres() {
+    concurrent_reports(&postgres("chollima_office_concurrent").await).await;
+}
