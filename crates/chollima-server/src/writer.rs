@@ -45,6 +45,16 @@ pub async fn run(state: AppState, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
+/// What a job gets: an answer now, or the row it waits on (its own, or the one it repeats).
+enum Outcome {
+    Now(Result<(StatusCode, ReportReceipt), ApiError>),
+    Waits {
+        row: usize,
+        duplicate: bool,
+        total: f64,
+    },
+}
+
 async fn write_batch(state: &AppState, batch: Vec<Job>) {
     let _writer = state.lock_writer().await;
     let mut plan_guard = state.plan_mut().await;
@@ -60,10 +70,7 @@ async fn write_batch(state: &AppState, batch: Vec<Job>) {
     // Keys accepted in this batch: the index of their row.
     let mut batch_keys: HashMap<(String, String), usize> = HashMap::new();
     let mut rows: Vec<(String, String, NewReport)> = Vec::new();
-    // Per job: an answer now, or the row it waits on (its own, or the one it repeats).
-    let mut outcomes: Vec<
-        Result<Result<(StatusCode, ReportReceipt), ApiError>, (usize, bool, f64)>,
-    > = Vec::with_capacity(batch.len());
+    let mut outcomes: Vec<Outcome> = Vec::with_capacity(batch.len());
     for job in &batch {
         let (caller, r) = (&job.caller, &job.report);
         let key = (caller.name.clone(), r.idempotency_key.clone());
@@ -72,9 +79,13 @@ async fn write_batch(state: &AppState, batch: Vec<Job>) {
             outcomes.push(
                 if first.team == r.team && first.period == r.period && first.quantity == r.quantity
                 {
-                    Err((row, true, 0.0))
+                    Outcome::Waits {
+                        row,
+                        duplicate: true,
+                        total: 0.0,
+                    }
                 } else {
-                    Ok(Err(ApiError::conflict(format!(
+                    Outcome::Now(Err(ApiError::conflict(format!(
                         "idempotency key `{}` was used for another report",
                         r.idempotency_key
                     ))))
@@ -84,11 +95,11 @@ async fn write_batch(state: &AppState, batch: Vec<Job>) {
         }
         match earlier_report(state, plan, caller, r) {
             Ok(Some(receipt)) => {
-                outcomes.push(Ok(Ok((StatusCode::OK, receipt))));
+                outcomes.push(Outcome::Now(Ok((StatusCode::OK, receipt))));
                 continue;
             }
             Err(e) => {
-                outcomes.push(Ok(Err(e)));
+                outcomes.push(Outcome::Now(Err(e)));
                 continue;
             }
             Ok(None) => {}
@@ -99,10 +110,14 @@ async fn write_batch(state: &AppState, batch: Vec<Job>) {
             Ok(total) => {
                 pending.insert(slot, already + r.quantity);
                 batch_keys.insert(key, rows.len());
-                outcomes.push(Err((rows.len(), false, total)));
+                outcomes.push(Outcome::Waits {
+                    row: rows.len(),
+                    duplicate: false,
+                    total,
+                });
                 rows.push((new_id(), caller.name.clone(), r.clone()));
             }
-            Err(e) => outcomes.push(Ok(Err(e))),
+            Err(e) => outcomes.push(Outcome::Now(Err(e))),
         }
     }
     let committed = if rows.is_empty() {
@@ -131,8 +146,12 @@ async fn write_batch(state: &AppState, batch: Vec<Job>) {
     drop(plan_guard);
     for (job, outcome) in batch.into_iter().zip(outcomes) {
         let answer = match outcome {
-            Ok(answer) => answer,
-            Err((row, duplicate, total)) => match &committed {
+            Outcome::Now(answer) => answer,
+            Outcome::Waits {
+                row,
+                duplicate,
+                total,
+            } => match &committed {
                 Err(e) => Err(ApiError::internal(format!(
                     "the report was not stored: {e}"
                 ))),
