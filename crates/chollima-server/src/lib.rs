@@ -37,12 +37,25 @@ pub fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A new random identifier (32 hex digits).
+/// A new identifier: 32 hex digits, the time in milliseconds, a sequence number and 48 random
+/// bits. Identifiers made later sort later, so rows keyed by them are appended to the end of
+/// their B-tree instead of landing on a random page each (with random keys SQLite wrote about
+/// 20 pages per report under load).
 pub fn new_id() -> String {
-    let mut bytes = [0u8; 16];
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static SEQUENCE: AtomicU32 = AtomicU32::new(0);
+    let millis = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let sequence = SEQUENCE.fetch_add(1, Ordering::Relaxed);
+    let mut bytes = [0u8; 6];
     // The system's randomness failing is not something to recover from.
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    auth::hex(&bytes)
+    format!(
+        "{:012x}{sequence:08x}{}",
+        millis & 0xffff_ffff_ffff,
+        auth::hex(&bytes)
+    )
 }
 
 /// An error answer: a status and a JSON body `{"error": CODE, "message": TEXT, "problems": [...]}`.
