@@ -427,3 +427,118 @@ mod tests {
         }
     }
 }
+
+/// A total per team.
+pub type TeamTotals = FxHashMap<String, f64>;
+
+/// A team that cannot make up its shortfall within its physical capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Shortfall {
+    pub team: String,
+    /// What the team's plan asks over the whole plan that its capacity cannot reach.
+    pub amount: f64,
+}
+
+/// Re-plans the periods after `as_of` from what the teams actually made (`made[team]`, over
+/// periods `1..=as_of`): each team's remaining quota (its plan over all periods less what it
+/// made, not below 0) is spread evenly over the remaining periods, capped at the team's
+/// physical capacity per period. Quotas up to `as_of` stay as they were. Returns the new
+/// quotas and the teams whose remainder does not fit their capacity.
+pub fn catch_up(
+    quotas: &[Quota],
+    made: &TeamTotals,
+    as_of: u32,
+    periods: u32,
+) -> (Vec<Quota>, Vec<Shortfall>) {
+    let remaining_periods = periods.saturating_sub(as_of);
+    let mut total: FxHashMap<&str, f64> = FxHashMap::default();
+    for q in quotas {
+        *total.entry(q.team.as_str()).or_default() += q.quota;
+    }
+    let mut shortfalls: FxHashMap<&str, f64> = FxHashMap::default();
+    let out = quotas
+        .iter()
+        .map(|q| {
+            if q.period <= as_of || remaining_periods == 0 {
+                return q.clone();
+            }
+            let left =
+                (total[q.team.as_str()] - made.get(&q.team).copied().unwrap_or(0.0)).max(0.0);
+            let even = left / f64::from(remaining_periods);
+            let quota = match q.capacity {
+                Some(c) if even > c => {
+                    *shortfalls.entry(q.team.as_str()).or_default() += even - c;
+                    c
+                }
+                _ => even,
+            };
+            Quota { quota, ..q.clone() }
+        })
+        .collect();
+    let mut shortfalls: Vec<Shortfall> = shortfalls
+        .into_iter()
+        .map(|(team, amount)| Shortfall {
+            team: team.to_owned(),
+            amount,
+        })
+        .collect();
+    shortfalls.sort_by(|a, b| a.team.cmp(&b.team));
+    (out, shortfalls)
+}
+
+#[cfg(test)]
+mod catch_up_tests {
+    use super::*;
+
+    #[test]
+    fn the_remainder_is_spread_over_the_remaining_periods_within_capacity() {
+        let plan = [PlanLine {
+            technique: "wheat".into(),
+            product: "grain".into(),
+            category: None,
+            activity: 1200.0,
+            capacity: Some(1500.0),
+            weight: None,
+        }];
+        let enterprises = [Enterprise {
+            id: "farm".into(),
+            name: None,
+            technique: "wheat".into(),
+            share: 1.0,
+        }];
+        let teams = [
+            Team {
+                id: "a".into(),
+                enterprise: "farm".into(),
+                share: 0.5,
+            },
+            Team {
+                id: "b".into(),
+                enterprise: "farm".into(),
+                share: 0.5,
+            },
+        ];
+        let b = break_down(&plan, &enterprises, &teams, 12).unwrap();
+        // After 4 months a made 240 (its plan to date: 200), b made 40.
+        let made: FxHashMap<String, f64> = [("a".to_owned(), 240.0), ("b".to_owned(), 40.0)]
+            .into_iter()
+            .collect();
+        let (quotas, shortfalls) = catch_up(&b.quotas, &made, 4, 12);
+        let of = |team: &str, period: u32| {
+            quotas
+                .iter()
+                .find(|q| q.team == team && q.period == period)
+                .unwrap()
+                .quota
+        };
+        assert_eq!(of("a", 4), 50.0, "closed periods keep their quotas");
+        assert!((of("a", 5) - 360.0 / 8.0).abs() < 1e-12);
+        // b needs 560 in 8 months, 70 a month, within its capacity of 62.5? No: capped.
+        assert_eq!(of("b", 5), 62.5);
+        assert_eq!(shortfalls.len(), 1);
+        assert!((shortfalls[0].amount - 8.0 * 7.5).abs() < 1e-9);
+        let a_rest: f64 = (5..=12).map(|p| of("a", p)).sum();
+        assert!((a_rest + 240.0 - 600.0).abs() < 1e-9);
+    }
+}

@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use chollima_office::alerts::{AlertLevel, level_at};
-use chollima_office::breakdown::{Enterprise, PlanLine, Quota, Team, break_down};
+use chollima_office::breakdown::{
+    Enterprise, PlanLine, Quota, Shortfall, Team, break_down, catch_up,
+};
 use chollima_office::emulation::{Standing, standings};
 use chollima_office::monitor::{Fulfilment, Level, fulfilment};
 use serde::{Deserialize, Serialize};
@@ -51,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/quotas", get(quotas))
         .route("/api/reports", post(report))
         .route("/api/periods/{period}/close", post(close_period))
+        .route("/api/replan", post(replan))
         .route("/api/fulfilment", get(fulfilment_of))
         .route("/api/ranking", get(ranking))
         .route("/api/titles", get(titles))
@@ -1094,6 +1097,102 @@ pub async fn close_period(
     Ok(Json(Closed {
         alerts_raised,
         titles_awarded,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Replan {
+    /// The last period whose actuals stand (default: the latest reported); the periods after
+    /// it get new quotas.
+    #[serde(default)]
+    pub as_of: Option<u32>,
+    /// A new plan for the remaining periods (activities over those periods, say from
+    /// `chollima plan --from-year`), broken down to the same organisation. Without it, each
+    /// team's remaining quota (its plan less what it made) is spread over the remaining
+    /// periods within its capacity.
+    #[serde(default)]
+    pub lines: Option<Vec<PlanLine>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Replanned {
+    pub as_of: u32,
+    /// Quotas rewritten (those of the periods after `as_of`).
+    pub quotas: usize,
+    /// Teams whose remainder does not fit their capacity.
+    pub shortfalls: Vec<Shortfall>,
+}
+
+/// Re-plans the periods after `as_of` from the actuals and pushes the new quotas down.
+#[utoipa::path(post, path = "/api/replan", request_body = Replan,
+    responses((status = 200, body = Replanned), (status = 422, body = crate::ErrorBody)), security(("bearer" = [])))]
+pub async fn replan(
+    State(state): State<AppState>,
+    caller: Caller,
+    json: Result<Json<Replan>, JsonRejection>,
+) -> Result<Json<Replanned>, ApiError> {
+    caller.require(&[Role::Admin, Role::Planner], "re-plan")?;
+    let request = body(json)?;
+    let _writer = state.lock_writer().await;
+    let (plan_id, quotas, periods, as_of, made) = {
+        let plan = active(&state).await?;
+        let as_of = request.as_of.unwrap_or(plan.latest_period);
+        let mut made: chollima_office::breakdown::TeamTotals = Default::default();
+        for ((team, period), quantity) in &plan.reported {
+            if *period <= as_of {
+                *made.entry(team.clone()).or_default() += quantity;
+            }
+        }
+        (
+            plan.id.clone(),
+            plan.quotas.clone(),
+            plan.periods,
+            as_of,
+            made,
+        )
+    };
+    if as_of >= periods {
+        return Err(ApiError::unprocessable(format!(
+            "as_of {as_of}: the plan has {periods} periods, so nothing is left to re-plan"
+        )));
+    }
+    let (new_quotas, shortfalls) = match &request.lines {
+        None => catch_up(&quotas, &made, as_of, periods),
+        Some(lines) => {
+            let (enterprises, teams) = organisation(&state).await?;
+            let rest = break_down(lines, &enterprises, &teams, periods - as_of).map_err(|p| {
+                ApiError::unprocessable("the new plan does not fit the organisation")
+                    .with_problems(p.iter().map(ToString::to_string).collect())
+            })?;
+            let mut all: Vec<Quota> = quotas.into_iter().filter(|q| q.period <= as_of).collect();
+            all.extend(rest.quotas.into_iter().map(|q| Quota {
+                period: q.period + as_of,
+                ..q
+            }));
+            (all, Vec::new())
+        }
+    };
+    let rewritten = new_quotas.iter().filter(|q| q.period > as_of).count();
+    let mut tx = state.pool().begin().await?;
+    write_quotas(&mut tx, &plan_id, &new_quotas).await?;
+    audit(
+        &mut tx,
+        &caller.name,
+        "replan",
+        &format!(
+            "periods {}-{periods} re-planned from the actuals to period {as_of} ({}): {rewritten} quotas, {} team(s) short",
+            as_of + 1,
+            if request.lines.is_some() { "new plan" } else { "catch-up" },
+            shortfalls.len()
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    state.reload_plan().await?;
+    Ok(Json(Replanned {
+        as_of,
+        quotas: rewritten,
+        shortfalls,
     }))
 }
 

@@ -23,6 +23,7 @@ use crate::api;
         api::report,
         api::bulk_reports,
         api::close_period,
+        api::replan,
         api::fulfilment_of,
         api::ranking,
         api::titles,

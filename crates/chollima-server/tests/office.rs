@@ -194,6 +194,7 @@ async fn whole_office(database: &str) {
         "/api/fulfilment",
         "/api/alerts/{id}/acknowledge",
         "/api/reports/bulk",
+        "/api/replan",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
@@ -586,6 +587,18 @@ async fn authorisation_matrix(database: &str) {
                 StatusCode::FORBIDDEN,
             ],
         ),
+        (
+            "POST",
+            "/api/replan",
+            json!({"as_of": 1}),
+            [
+                StatusCode::OK,
+                StatusCode::OK,
+                StatusCode::FORBIDDEN,
+                StatusCode::FORBIDDEN,
+                StatusCode::FORBIDDEN,
+            ],
+        ),
     ];
     for (method, path, body, expected) in &cases {
         for (role, want) in roles.iter().zip(expected) {
@@ -899,4 +912,100 @@ async fn concurrent_reports_are_counted_once_and_within_capacity_on_sqlite() {
 #[ignore = "needs PostgreSQL: set CHOLLIMA_TEST_POSTGRES (.ci/run starts one)"]
 async fn concurrent_reports_are_counted_once_and_within_capacity_on_postgres() {
     concurrent_reports(&postgres("chollima_office_concurrent").await).await;
+}
+
+/// Re-planning from actuals: the remaining periods get new quotas, the closed ones keep theirs.
+async fn replanning(database: &str) {
+    let office = Office::start(database, 3600).await;
+    let t = set_up(&office).await;
+    // f1 (plan 600 a year, 50 a month, capacity 75) makes 70 in month 1 and 30 in month 2.
+    for (period, quantity) in [(1, 60.0), (1, 10.0), (2, 30.0)] {
+        let key = format!("r{period}-{quantity}");
+        let (s, b) = office
+            .send(
+                "POST",
+                "/api/reports",
+                &t["leader"],
+                Some(report("f1", period, quantity, &key)),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    assert_eq!(
+        office
+            .send("POST", "/api/replan", &t["leader"], Some(json!({})))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        office
+            .send(
+                "POST",
+                "/api/replan",
+                &t["planner"],
+                Some(json!({"as_of": 12}))
+            )
+            .await
+            .0,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let (s, answer) = office
+        .send("POST", "/api/replan", &t["planner"], Some(json!({})))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    assert_eq!(answer["as_of"], 2);
+    assert_eq!(answer["quotas"], 3 * 10);
+    let quota = |rows: &Value, period: u64| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["period"] == period)
+            .unwrap()["quota"]
+            .as_f64()
+            .unwrap()
+    };
+    let (_, rows) = office
+        .send("GET", "/api/quotas?team=f1", &t["leader"], None)
+        .await;
+    assert_eq!(quota(&rows, 1), 50.0, "closed periods keep their quotas");
+    assert!((quota(&rows, 3) - 500.0 / 10.0).abs() < 1e-9, "{rows}");
+    let rest: f64 = (3..=12).map(|p| quota(&rows, p)).sum();
+    assert!((rest + 100.0 - 600.0).abs() < 1e-9);
+    // A new plan for the last ten months, broken down to the same organisation.
+    let lines = json!({"as_of": 2, "lines": [
+        {"technique": "wheat", "product": "grain", "category": "food", "activity": 1000.0, "capacity": 1500.0},
+        {"technique": "loom", "product": "cloth", "category": "clothing", "activity": 200.0}
+    ]});
+    let (s, answer) = office
+        .send("POST", "/api/replan", &t["planner"], Some(lines))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{answer}");
+    let (_, rows) = office
+        .send("GET", "/api/quotas?team=f1", &t["leader"], None)
+        .await;
+    assert!(
+        (quota(&rows, 3) - 1000.0 * 0.5 / 10.0).abs() < 1e-9,
+        "{rows}"
+    );
+    assert_eq!(quota(&rows, 2), 50.0);
+    let (_, log) = office.send("GET", "/api/audit", &t["root"], None).await;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["action"] == "replan")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replanning_from_actuals_on_sqlite() {
+    let (_dir, db) = sqlite();
+    replanning(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs PostgreSQL: set CHOLLIMA_TEST_POSTGRES (.ci/run starts one)"]
+async fn replanning_from_actuals_on_postgres() {
+    replanning(&postgres("chollima_office_replan").await).await;
 }
