@@ -34,6 +34,30 @@ pub enum Command {
     /// The plan office: an HTTP server where the plan reaches enterprises and work teams,
     /// output is reported, fulfilment is watched and alerts are raised.
     Serve(ServeArgs),
+    /// Write a plan made by `chollima plan` as the plan office takes it (the JSON body of
+    /// `POST /api/plans`): each technique with its product's category and shadow price.
+    OfficePlan(OfficePlanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OfficePlanArgs {
+    /// The folder `chollima plan --out` wrote (a single-period plan).
+    pub plan: PathBuf,
+    /// The package the plan was made from (for the categories of the targets).
+    #[arg(long)]
+    pub package: PathBuf,
+    /// The plan's name in the office (default: the plan folder's name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Periods to break the plan into.
+    #[arg(long, default_value_t = 12)]
+    pub periods: u32,
+    /// What a period is.
+    #[arg(long, default_value = "month")]
+    pub period_unit: String,
+    /// Write the JSON here instead of standard output.
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

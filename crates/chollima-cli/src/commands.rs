@@ -24,6 +24,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Generate(args) => generate(args, quiet),
         Command::Plan(args) => plan(args, quiet),
         Command::Serve(args) => crate::serve::run(args, quiet),
+        Command::OfficePlan(args) => crate::serve::office_plan(args, quiet),
     }
 }
 

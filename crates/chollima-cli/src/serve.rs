@@ -1,11 +1,12 @@
-//! `chollima serve`: the plan office's HTTP server, and `--init-admin` for its first account.
+//! `chollima serve`: the plan office's HTTP server, and `--init-admin` for its first account;
+//! `chollima office-plan`: a plan as the office takes it.
 
 use std::io::BufRead;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
-use crate::args::ServeArgs;
+use crate::args::{OfficePlanArgs, ServeArgs};
 
 pub fn run(args: ServeArgs, quiet: bool) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -64,4 +65,35 @@ fn admin_password() -> Result<String> {
         );
     }
     Ok(password)
+}
+
+/// Writes the body of `POST /api/plans` for a plan folder.
+pub fn office_plan(args: OfficePlanArgs, quiet: bool) -> Result<ExitCode> {
+    let lines = chollima_engine::office_plan(&args.plan, &args.package)?;
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.plan
+            .file_name()
+            .map_or_else(|| "plan".to_owned(), |n| n.to_string_lossy().into_owned())
+    });
+    let body = serde_json::json!({
+        "name": name,
+        "periods": args.periods,
+        "period_unit": args.period_unit,
+        "lines": lines,
+    });
+    let text = serde_json::to_string_pretty(&body)?;
+    match &args.out {
+        Some(path) => std::fs::write(path, text + "\n")
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => println!("{text}"),
+    }
+    if !quiet {
+        eprintln!(
+            "{} techniques over {} {}s; send it with POST /api/plans",
+            lines.len(),
+            args.periods,
+            args.period_unit
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -929,3 +929,56 @@ fn the_historical_scenarios_plan_on_a_fresh_checkout() {
         assert!(out.join("stress.json").exists());
     }
 }
+
+#[test]
+fn a_plan_becomes_the_office_plan_with_categories_and_prices() {
+    let dir = tempfile::tempdir().unwrap();
+    let package = dir.path().join("pkg");
+    let plan = dir.path().join("plan");
+    let (p, o) = (package.to_str().unwrap(), plan.to_str().unwrap());
+    ok(chollima(&[
+        "-q",
+        "generate",
+        "--products",
+        "60",
+        "--inputs",
+        "4",
+        "--seed",
+        "3",
+        "--priorities",
+        "--out",
+        p,
+    ]));
+    ok(chollima(&["-q", "plan", p, "--out", o]));
+    let json_path = dir.path().join("office.json");
+    ok(chollima(&[
+        "-q",
+        "office-plan",
+        o,
+        "--package",
+        p,
+        "--periods",
+        "4",
+        "--out",
+        json_path.to_str().unwrap(),
+    ]));
+    let body: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(body["periods"], 4);
+    let lines = body["lines"].as_array().unwrap();
+    let (_, rows) = read_csv(&plan.join("techniques.csv"));
+    assert_eq!(lines.len(), rows.len());
+    assert!(lines.iter().any(|l| l["category"] == "food"), "{lines:?}");
+    assert!(lines.iter().all(|l| l["weight"].as_f64().is_some()));
+    let activity: f64 = lines.iter().map(|l| l["activity"].as_f64().unwrap()).sum();
+    assert!(activity > 0.0);
+    // A folder that is not a plan: located errors, exit 2.
+    std::fs::write(plan.join("techniques.csv"), "technique,product\nt1,p1\n").unwrap();
+    let out = chollima(&["office-plan", o, "--package", p]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("techniques.csv:1:1"),
+        "{}",
+        stderr(&out)
+    );
+}

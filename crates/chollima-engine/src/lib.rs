@@ -15,6 +15,7 @@ mod error;
 mod generate;
 mod import;
 mod observer;
+mod office;
 mod output;
 mod plan;
 mod plan_years;
@@ -37,6 +38,7 @@ pub use error::EngineError;
 pub use generate::{GenerateReport, generate};
 pub use import::{ImportDestination, ImportFormat, ImportOptions, ImportReport, import};
 pub use observer::{Observer, Silent};
+pub use office::office_plan;
 pub use plan::{PlanOptions, PlanReport, Planned, plan};
 pub use stress::StressReport;
 
