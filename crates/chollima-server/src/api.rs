@@ -877,17 +877,6 @@ pub(crate) async fn insert_reports(
     Ok(())
 }
 
-/// Adds committed reports to the in-memory totals.
-pub(crate) async fn record(state: &AppState, reports: &[(String, u32, f64)]) {
-    let mut guard = state.plan_mut().await;
-    if let Some(plan) = guard.as_mut() {
-        for (team, period, quantity) in reports {
-            *plan.reported.entry((team.clone(), *period)).or_default() += quantity;
-            plan.latest_period = plan.latest_period.max(*period);
-        }
-    }
-}
-
 /// The first report for a later period closes the periods before it: detection and the
 /// emulation run on them in the background.
 pub(crate) fn close_passed_periods(state: &AppState, latest_before: u32, period: u32) {
@@ -985,19 +974,16 @@ pub async fn bulk_reports(
     let mut tx = state.pool().begin().await?;
     insert_reports(&mut tx, &plan.id, &rows).await?;
     tx.commit().await?;
-    for (id, account, r) in &rows {
-        state.remember_key(account, id, r);
-    }
-    let latest_before = plan.latest_period;
     drop(plan);
-    let recorded: Vec<(String, u32, f64)> = fresh
-        .iter()
-        .map(|r| (r.team.clone(), r.period, r.quantity))
-        .collect();
-    record(&state, &recorded).await;
-    if let Some(latest) = fresh.iter().map(|r| r.period).max() {
-        close_passed_periods(&state, latest_before, latest);
-    }
+    let mut guard = state.plan_mut().await;
+    let plan = guard
+        .as_mut()
+        .expect("the writer lock kept the plan loaded");
+    let latest_before = plan.latest_period;
+    state.record_committed(plan, &rows);
+    let latest_after = plan.latest_period;
+    drop(guard);
+    close_passed_periods(&state, latest_before, latest_after);
     Ok((
         StatusCode::CREATED,
         Json(BulkReceipt {

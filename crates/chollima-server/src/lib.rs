@@ -156,28 +156,35 @@ pub async fn init_admin(database: &str, name: &str, password: &str) -> Result<()
     let pool = store::open(&store::address(database)?).await?;
     auth::check_password_strength(password).map_err(|e| ServeError::Account(e.message))?;
     let hash = auth::hash_password(password).map_err(|e| ServeError::Account(e.message))?;
-    let inserted = sqlx::query(
-        "INSERT INTO users (name, password_hash, role, enterprise, team, created_at) VALUES ($1, $2, 'admin', NULL, NULL, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(name)
-    .bind(hash)
-    .bind(now())
-    .execute(&pool)
-    .await
-    .map_err(store::StoreError::from)?;
-    if inserted.rows_affected() == 0 {
+    let created: Result<bool, sqlx::Error> = async {
+        let mut tx = pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO users (name, password_hash, role, enterprise, team, created_at) VALUES ($1, $2, 'admin', NULL, NULL, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(name)
+        .bind(hash)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() == 0 {
+            return Ok(false);
+        }
+        state::audit(
+            &mut tx,
+            name,
+            "init_admin",
+            &format!("administrator `{name}` created from the command line"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+    .await;
+    if !created.map_err(store::StoreError::from)? {
         return Err(ServeError::Account(format!(
             "an account named `{name}` already exists"
         )));
     }
-    sqlx::query("INSERT INTO audit (id, at, user_name, action, detail) VALUES ($1, $2, $3, 'init_admin', $4)")
-        .bind(new_id())
-        .bind(now())
-        .bind(name)
-        .bind(format!("administrator `{name}` created from the command line"))
-        .execute(&pool)
-        .await
-        .map_err(store::StoreError::from)?;
     pool.close().await;
     Ok(())
 }

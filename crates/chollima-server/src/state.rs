@@ -55,6 +55,8 @@ pub struct ActivePlan {
     pub quota_of: HashMap<(String, u32), usize>,
     /// Team to its enterprise.
     pub enterprise_of: HashMap<String, String>,
+    /// Team to the category of its product's target, if it has one.
+    pub category_of: HashMap<String, Option<String>>,
     /// Output reported so far per `(team, period)`.
     pub reported: HashMap<(String, u32), f64>,
     /// The latest period anyone reported for.
@@ -74,11 +76,7 @@ impl ActivePlan {
     }
 
     pub fn category_of_team(&self, team: &str) -> Option<String> {
-        let q = self.quotas.iter().find(|q| q.team == team)?;
-        self.lines
-            .iter()
-            .find(|l| l.technique == q.technique)
-            .and_then(|l| l.category.clone())
+        self.category_of.get(team).cloned().flatten()
     }
 
     fn index(&mut self) {
@@ -92,6 +90,21 @@ impl ActivePlan {
             .quotas
             .iter()
             .map(|q| (q.team.clone(), q.enterprise.clone()))
+            .collect();
+        let category_of_technique: HashMap<&str, &Option<String>> = self
+            .lines
+            .iter()
+            .map(|l| (l.technique.as_str(), &l.category))
+            .collect();
+        self.category_of = self
+            .quotas
+            .iter()
+            .map(|q| {
+                let category = category_of_technique
+                    .get(q.technique.as_str())
+                    .and_then(|c| (*c).clone());
+                (q.team.clone(), category)
+            })
             .collect();
     }
 }
@@ -194,8 +207,21 @@ impl AppState {
         keys.get(&(account.to_owned(), key.to_owned())).cloned()
     }
 
+    /// Adds committed reports (id, account, report) to the plan's totals and the stored keys.
+    pub fn record_committed(
+        &self,
+        plan: &mut ActivePlan,
+        rows: &[(String, String, crate::api::NewReport)],
+    ) {
+        for (id, account, r) in rows {
+            *plan.reported.entry((r.team.clone(), r.period)).or_default() += r.quantity;
+            plan.latest_period = plan.latest_period.max(r.period);
+            self.remember_key(account, id, r);
+        }
+    }
+
     /// Records a committed report's key.
-    pub fn remember_key(&self, account: &str, id: &str, r: &crate::api::NewReport) {
+    fn remember_key(&self, account: &str, id: &str, r: &crate::api::NewReport) {
         let mut keys = self.inner.keys.lock().unwrap_or_else(|p| p.into_inner());
         keys.insert(
             (account.to_owned(), r.idempotency_key.clone()),

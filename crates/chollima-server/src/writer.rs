@@ -127,11 +127,7 @@ async fn write_batch(state: &AppState, batch: Vec<Job>) {
     };
     let latest_before = plan.latest_period;
     if committed.is_ok() {
-        for (id, account, r) in &rows {
-            *plan.reported.entry((r.team.clone(), r.period)).or_default() += r.quantity;
-            plan.latest_period = plan.latest_period.max(r.period);
-            state.remember_key(account, id, r);
-        }
+        state.record_committed(plan, &rows);
     }
     let latest_after = plan.latest_period;
     let totals: Vec<f64> = rows

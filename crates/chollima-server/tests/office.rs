@@ -45,6 +45,18 @@ impl Office {
         }
     }
 
+    /// Posts bulk reports as CSV.
+    async fn send_csv(&self, token: &str, csv: impl Into<String>) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/reports/bulk"))
+            .bearer_auth(token)
+            .header("content-type", "text/csv")
+            .body(csv.into())
+            .send()
+            .await
+            .unwrap()
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -297,15 +309,7 @@ async fn whole_office(database: &str) {
 
     // Bulk CSV for the enterprise: all or nothing.
     let csv_bad = "team,period,quantity,idempotency_key\nf2,1,40,b1\nf2,1,x,b2\nm1,1,5,b3\n";
-    let r = office
-        .http
-        .post(office.url("/api/reports/bulk"))
-        .bearer_auth(&t["manager"])
-        .header("content-type", "text/csv")
-        .body(csv_bad)
-        .send()
-        .await
-        .unwrap();
+    let r = office.send_csv(&t["manager"], csv_bad).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let problems: Value = r.json().await.unwrap();
     assert!(
@@ -316,30 +320,14 @@ async fn whole_office(database: &str) {
         "{problems}"
     );
     let csv_foreign = "team,period,quantity,idempotency_key\nf2,1,40,b1\nm1,1,5,b3\n";
-    let r = office
-        .http
-        .post(office.url("/api/reports/bulk"))
-        .bearer_auth(&t["manager"])
-        .header("content-type", "text/csv")
-        .body(csv_foreign)
-        .send()
-        .await
-        .unwrap();
+    let r = office.send_csv(&t["manager"], csv_foreign).await;
     assert_eq!(
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "m1 is not the manager's"
     );
     let csv_good = "team,period,quantity,idempotency_key\nf2,1,40,b1\nf2,2,52,b2\n";
-    let r = office
-        .http
-        .post(office.url("/api/reports/bulk"))
-        .bearer_auth(&t["manager"])
-        .header("content-type", "text/csv")
-        .body(csv_good)
-        .send()
-        .await
-        .unwrap();
+    let r = office.send_csv(&t["manager"], csv_good).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let receipt: Value = r.json().await.unwrap();
     assert_eq!(receipt["stored"], 2);
@@ -617,15 +605,7 @@ async fn authorisation_matrix(database: &str) {
         StatusCode::FORBIDDEN,
     ]) {
         let csv = format!("team,period,quantity,idempotency_key\nf2,2,1,bulk-{role}\n");
-        let r = office
-            .http
-            .post(office.url("/api/reports/bulk"))
-            .bearer_auth(&t[role])
-            .header("content-type", "text/csv")
-            .body(csv)
-            .send()
-            .await
-            .unwrap();
+        let r = office.send_csv(&t[role], csv).await;
         assert_eq!(r.status(), want, "{role} bulk");
     }
     // Acknowledging: make an alert, then try every role.
@@ -870,17 +850,11 @@ async fn concurrent_reports(database: &str) {
     assert_eq!(rows[0]["actual"], 3.0 + 75.0);
 }
 
+/// Awaits all of `futures`, polled together so the requests are in flight at once.
 async fn futures_all<F: std::future::Future<Output = (StatusCode, Value)>>(
     futures: impl Iterator<Item = F>,
 ) -> Vec<(StatusCode, Value)> {
-    // Polled together, so the requests are in flight at once.
-    futures_join(futures.collect()).await
-}
-
-async fn futures_join<F: std::future::Future<Output = (StatusCode, Value)>>(
-    futures: Vec<F>,
-) -> Vec<(StatusCode, Value)> {
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.map(Box::pin).collect();
     let mut results: Vec<Option<(StatusCode, Value)>> = (0..pinned.len()).map(|_| None).collect();
     std::future::poll_fn(|cx| {
         let mut all = true;
