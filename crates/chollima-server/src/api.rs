@@ -67,18 +67,21 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Refuses a client over its rate with 429 and `Retry-After`.
-async fn rate_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn rate_limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let connection = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .copied();
-    let key = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(auth::token_hash)
+    let hash = auth::bearer_token(request.headers())
+        .ok()
+        .map(auth::token_hash);
+    let key = hash
+        .clone()
         .or_else(|| connection.map(|c| c.0.ip().to_string()))
         .unwrap_or_default();
+    if let Some(hash) = hash {
+        request.extensions_mut().insert(auth::TokenHash(hash));
+    }
     match state.limiter().take(&key) {
         Ok(()) => next.run(request).await,
         Err(wait) => {

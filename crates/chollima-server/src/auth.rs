@@ -141,20 +141,33 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    "log in first: send `Authorization: Bearer TOKEN` (POST /api/login gives one)",
-                )
-            })?;
-        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-            ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`")
-        })?;
-        state.caller(&token_hash(token.trim())).await
+        // The rate limiter has hashed the token already (see `crate::api::router`).
+        let hash = match parts.extensions.get::<TokenHash>() {
+            Some(TokenHash(hash)) => hash.clone(),
+            None => token_hash(bearer_token(&parts.headers)?),
+        };
+        state.caller(&hash).await
     }
+}
+
+/// The SHA-256 of a request's bearer token, computed once per request.
+#[derive(Debug, Clone)]
+pub struct TokenHash(pub String);
+
+/// The bearer token of a request (401 when there is none).
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Result<&str, ApiError> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::unauthorized(
+                "log in first: send `Authorization: Bearer TOKEN` (POST /api/login gives one)",
+            )
+        })?;
+    header
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer TOKEN`"))
 }
 
 #[cfg(test)]
