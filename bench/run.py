@@ -276,7 +276,7 @@ print("RESULT", result if isinstance(result, str) else {g: sum(v) for g, v in re
 
 
 def bench_years(args):
-    """Five-year plans: chollima (HiGHS on its LP) against highspy on the script's own LP."""
+    """Five-year plans: chollima (--years-method; HiGHS under auto) against highspy on the script's own LP."""
     rows = []
     for products in args.plan_products:
         tmp = tempfile.mkdtemp(prefix="chollima-years-bench-")
@@ -286,7 +286,10 @@ def bench_years(args):
                             "--seed", "21", "--alternatives", "0.3", "--capacities", "0.3", "--trade", "0.1",
                             "--land", "--years", "5", "--out", package], check=True)
             out = os.path.join(tmp, "out")
-            command = [args.chollima, "-q", "plan", package, "--out", out, "--time-limit", str(args.plan_timeout)]
+            command = [args.chollima, "-q", "plan", package, "--out", out, "--time-limit", str(args.plan_timeout),
+                       "--method", args.years_method]
+            if args.years_method == "pdlp":
+                command += ["--gap", str(args.plan_gap)]
             start = time.perf_counter()
             process = subprocess.Popen(command)
             _, status, usage = os.wait4(process.pid, 0)
@@ -321,6 +324,8 @@ def main():
     parser.add_argument("which", choices=["wiod", "generated", "plan", "years", "all"])
     parser.add_argument("--plan-products", type=int, nargs="+", default=[10_000])
     parser.add_argument("--plan-gap", type=float, default=1e-6, help="gap asked of --method pdlp")
+    parser.add_argument("--years-method", default="auto", choices=["auto", "highs", "pdlp"],
+                        help="chollima's method for the five-year plans")
     parser.add_argument("--plan-timeout", type=float, default=600.0, help="seconds per solver and size")
     parser.add_argument("--chollima", default=os.path.join(ROOT, "target", "release", "chollima"))
     parser.add_argument("--repeat", type=int, default=5)

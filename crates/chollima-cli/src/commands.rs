@@ -272,6 +272,16 @@ fn several_years(plan: &chollima_engine::MultiYearPlan, args: &PlanArgs, quiet: 
     if plan.status.solved() {
         return ExitCode::SUCCESS;
     }
+    if !plan.x.is_empty() && plan.gap.is_finite() {
+        eprintln!(
+            "error: the solver stopped ({}) before reaching the gap {:.1e}: the plan written is \
+             feasible and certified within {:.1e}; give it more --time-limit or a larger --gap",
+            plan.status.name(),
+            args.gap,
+            plan.gap
+        );
+        return ExitCode::from(NO_OPTIMAL_PLAN);
+    }
     eprintln!(
         "error: no optimal multi-year plan: the solver ended with status {}{}",
         plan.status.name(),

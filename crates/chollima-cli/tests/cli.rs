@@ -738,14 +738,58 @@ fn five_year_plans_write_a_row_per_year_and_technique() {
             .any(|r| r[5].parse::<f64>().is_ok_and(|v| v > 0.0)),
         "some capacity is built"
     );
-    // The first-order methods do not plan several years yet: a clear refusal, exit 2.
+    // The first-order method plans several years too: a certified plan, never better than
+    // the exact one, within its gap of it when it says near_optimal.
+    let exact: f64 = summary["lambda"]["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_f64().unwrap())
+        .sum();
+    let first_order_out = dir.path().join("pdlp");
+    let first_order = chollima(&[
+        "-q",
+        "plan",
+        package.to_str().unwrap(),
+        "--out",
+        first_order_out.to_str().unwrap(),
+        "--method",
+        "pdlp",
+        "--gap",
+        "0.05",
+        "--time-limit",
+        "60",
+    ]);
+    let code = first_order.status.code();
+    assert!(
+        matches!(code, Some(0) | Some(3)),
+        "{}",
+        stderr(&first_order)
+    );
+    let certified = self::summary(&first_order_out);
+    assert_eq!(certified["method"], "pdlp", "{certified}");
+    let found: f64 = certified["lambda"]["all"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_f64().unwrap())
+        .sum();
+    assert!(found <= exact * (1.0 + 1e-7), "{found} > {exact}");
+    if code == Some(0) {
+        assert_eq!(certified["status"], "near_optimal", "{certified}");
+        assert!(
+            found >= exact * (1.0 - 0.05) - 1e-9,
+            "{found} against {exact}"
+        );
+    }
+    // Merit and harmony plan single periods only: a clear refusal, exit 2.
     let refused = chollima(&[
         "plan",
         package.to_str().unwrap(),
         "--out",
-        dir.path().join("pdlp").to_str().unwrap(),
+        dir.path().join("merit").to_str().unwrap(),
         "--method",
-        "pdlp",
+        "merit",
     ]);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     assert!(

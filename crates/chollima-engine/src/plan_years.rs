@@ -16,21 +16,23 @@ use crate::output::write_rows;
 /// Refuses what the multi-year plan does not do yet, with what to do instead.
 pub(crate) fn check_settings(settings: &PlanSettings, years: u32) -> Result<(), EngineError> {
     use chollima_plan::Method;
-    if matches!(settings.method, Method::Auto | Method::Highs) {
+    if matches!(settings.method, Method::Auto | Method::Highs | Method::Pdlp) {
         return Ok(());
     }
     Err(EngineError::Refused {
         message: format!(
-            "--method {} does not plan several years yet; this package asks for {years}",
+            "--method {} does not plan several years; this package asks for {years}",
             settings.method.name()
         ),
-        hint: "multi-year plans are solved exactly by HiGHS: use --method auto or highs".into(),
+        hint: "multi-year plans are solved by HiGHS (exact) or pdlp (certified to --gap): \
+               use --method auto, highs or pdlp"
+            .into(),
     })
 }
 
-/// Solves the multi-year plan with HiGHS.
+/// Solves the multi-year plan: HiGHS, or the first-order method for large plans or when asked.
 pub(crate) fn solve(economy: &Economy, settings: &PlanSettings) -> MultiYearPlan {
-    chollima_plan::plan_years(economy, &settings.highs)
+    chollima_plan::plan_years_with(economy, settings)
 }
 
 /// Writes `techniques.csv` and `years.csv`; returns the files written.

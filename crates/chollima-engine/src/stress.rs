@@ -34,7 +34,7 @@ fn least_reliable(economy: &Economy) -> Option<String> {
 /// Lambdas per group, one value per year (one year for a single-period plan).
 fn lambdas(economy: &Economy, settings: &PlanSettings) -> Vec<(String, Vec<f64>)> {
     if economy.manifest.plan_settings().years > 1 {
-        chollima_plan::plan_years(economy, &settings.highs).lambdas()
+        chollima_plan::plan_years_with(economy, settings).lambdas()
     } else {
         let plan = chollima_plan::plan_model(economy, PlanLp::new(economy, 1), settings);
         plan.lambdas

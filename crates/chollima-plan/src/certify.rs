@@ -34,14 +34,146 @@ const PROJECTION_SWEEPS: usize = 500;
 /// lambda: the plan is unbounded); `None` when the repair cannot make one (a pure intermediate short with
 /// nothing to make it, a held lambda that no longer fits the resources, ...).
 pub fn feasible_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<f64>, f64)> {
-    [
-        technology_point(economy, model, x, true),
-        technology_point(economy, model, x, false),
+    let mut best = [
+        technology_point(economy, model, x, true, true),
+        technology_point(economy, model, x, false, true),
         corrected_point(economy, model, x),
     ]
     .into_iter()
     .flatten()
-    .max_by(|a, b| a.1.total_cmp(&b.1))
+    .max_by(|a, b| a.1.total_cmp(&b.1));
+    // Balance rows that ask for fixed amounts (a year's investment goods) may need the trade
+    // that supplies them at any lambda: trade as the iterate has it.
+    if best.is_none()
+        && model.lp.row_lower[..economy.products.len()]
+            .iter()
+            .any(|&f| f > 0.0)
+    {
+        best = technology_point(economy, model, x, true, false);
+    }
+    best
+}
+
+/// As [`feasible_point`], for a model whose balance rows also ask for the fixed amounts
+/// `demand` (a multi-year plan's investment goods): the production that covers `demand` is found
+/// first ([`fixed_production`]), and the rest of the plan is repaired as an ordinary
+/// (homogeneous) plan in what capacity and resources it leaves.
+pub fn feasible_point_over(
+    economy: &Economy,
+    model: &PlanLp,
+    x: &[f64],
+    demand: &[f64],
+) -> Option<(Vec<f64>, f64)> {
+    if demand.iter().all(|&d| d <= 0.0) {
+        return feasible_point(economy, model, x);
+    }
+    let n = economy.products.len();
+    // Two ways, the better kept: the demand as floors of the balance rows, repaired along the
+    // iterate's own technology (exact at an optimum); or split off first.
+    let mut floored = model.clone();
+    for (floor, d) in floored.lp.row_lower[..n].iter_mut().zip(demand) {
+        *floor = floor.max(0.0) + d;
+    }
+    let along = feasible_point(economy, &floored, x);
+    let split = split_point(economy, model, &floored.lp, x, demand);
+    [along, split]
+        .into_iter()
+        .flatten()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// The plan of [`feasible_point_over`] with the production for `demand` split off first;
+/// `floored` is the model's LP with the demand as floors.
+fn split_point(
+    economy: &Economy,
+    model: &PlanLp,
+    floored: &LinearProgram,
+    x: &[f64],
+    demand: &[f64],
+) -> Option<(Vec<f64>, f64)> {
+    let n = economy.products.len();
+    let base = fixed_production(economy, model, x, demand)?;
+    let mut rest = model.clone();
+    let used = model.lp.row_activity(&base);
+    for (j, &b) in base.iter().enumerate() {
+        if b > 0.0 && rest.lp.col_upper[j].is_finite() {
+            rest.lp.col_upper[j] = (rest.lp.col_upper[j] - b).max(0.0);
+        }
+    }
+    for r in n..rest.lp.num_rows() {
+        if rest.lp.row_upper[r].is_finite() {
+            rest.lp.row_upper[r] -= used[r];
+        }
+    }
+    let remaining: Vec<f64> = x.iter().zip(&base).map(|(v, b)| (v - b).max(0.0)).collect();
+    let (mut point, _) = feasible_point(economy, &rest, &remaining)?;
+    point.iter_mut().zip(&base).for_each(|(p, b)| *p += b);
+    checked(floored, point, false)
+}
+
+/// Activities (and imports, for what nobody can make) whose net output covers `demand`, each
+/// product made the way `x` makes most of it where that technique has room, another one where
+/// not; `None` when capacities or resources cannot supply it.
+fn fixed_production(
+    economy: &Economy,
+    model: &PlanLp,
+    x: &[f64],
+    demand: &[f64],
+) -> Option<Vec<f64>> {
+    let lp = &model.lp;
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    let mut out = vec![0.0; lp.num_cols()];
+    let mut need = demand.to_vec();
+    for _ in 0..=CORRECTION_ROUNDS {
+        // Prefer what the iterate leaves unused, so the rest of the plan keeps its capacity:
+        // a technique without a capacity (the one the iterate uses most), else the one with
+        // the most room left.
+        let spare = |k: usize| capacity(lp, k).map_or(f64::INFINITY, |c| c - out[k] - x[k]);
+        let mut chosen: Vec<Option<usize>> = vec![None; n];
+        for k in 0..techniques.len() {
+            let room = capacity(lp, k).is_none_or(|c| out[k] < c * (1.0 - SATURATED));
+            let slot = &mut chosen[techniques.product[k] as usize];
+            let better = |c: usize| {
+                let (mine, theirs) = (spare(k), spare(c));
+                if mine.is_infinite() && theirs.is_infinite() {
+                    x[k] > x[c]
+                } else {
+                    mine > theirs
+                }
+            };
+            if room && techniques.output[k] > 0.0 && slot.is_none_or(better) {
+                *slot = Some(k);
+            }
+        }
+        let (leontief, _) = technology(economy, &chosen).ok()?;
+        let solution = leontief.solve(&[&need], false).ok()?;
+        let more = &solution.columns[0];
+        for i in 0..n {
+            if more[i] <= 0.0 {
+                continue;
+            }
+            match (chosen[i], model.import_column[i]) {
+                (Some(k), _) => {
+                    out[k] = (out[k] + more[i] / techniques.output[k]).min(lp.col_upper[k])
+                }
+                (None, Some(c)) => out[c] += more[i],
+                (None, None) => return None,
+            }
+        }
+        let rows = lp.row_activity(&out);
+        let sizes = row_sizes(lp, &out);
+        let mut short = false;
+        for i in 0..n {
+            need[i] = (demand[i] - rows[i]).max(0.0);
+            short |= need[i] > FEASIBILITY_TOLERANCE * (sizes[i] + demand[i]);
+        }
+        if !short {
+            let within = (n..lp.num_rows()).all(|r| rows[r] <= lp.row_upper[r]);
+            return within.then_some(out);
+        }
+    }
+    None
 }
 
 /// The best plan along the technology of `x`: saturated capacities and trade stay as they are,
@@ -56,6 +188,7 @@ fn technology_point(
     model: &PlanLp,
     x: &[f64],
     fix_saturated: bool,
+    scale_trade: bool,
 ) -> Option<(Vec<f64>, f64)> {
     let lp = &model.lp;
     let n = economy.products.len();
@@ -68,7 +201,7 @@ fn technology_point(
     let mut made = vec![0.0; n];
     for k in 0..techniques.len() {
         if fix_saturated
-            && let Some(cap) = techniques.capacity[k]
+            && let Some(cap) = capacity(lp, k)
             && x[k] >= cap * (1.0 - SATURATED)
         {
             fixed[k] = true;
@@ -124,16 +257,17 @@ fn technology_point(
     // exports or imports a little too much of bounds lambda instead of breaking the plan;
     // without a positive lambda in the iterate, trade stays as it is.
     let iterate_lambda = x[current.column];
-    let trade_per_lambda = (iterate_lambda > 0.0).then(|| 1.0 / iterate_lambda);
+    let trade_per_lambda = (scale_trade && iterate_lambda > 0.0).then(|| 1.0 / iterate_lambda);
     let is_trade =
         |j: usize| j >= model.technique_count && model.groups.iter().all(|g| g.column != j);
-    // Per unit of lambda: the current targets and scaled trade. Constant (b_0): the other
+    // Per unit of lambda: the current targets and scaled trade. Constant (b_0): what the
+    // balance rows ask beyond the targets (a multi-year plan's investment goods), the other
     // groups' targets, fixed trade, less what fixed techniques make.
     let mut target = vec![0.0; n];
     for &(i, q) in &current.targets {
         target[i as usize] += q;
     }
-    let mut constant = vec![0.0; n];
+    let mut constant = balance_floor(lp, n);
     for group in model.groups.iter().filter(|g| g.column != current.column) {
         for &(i, q) in &group.targets {
             constant[i as usize] += x[group.column] * q;
@@ -189,7 +323,7 @@ fn technology_point(
             for &k in list {
                 let per = shares[k] / techniques.output[k];
                 let (a, b) = (per * per_lambda[i], per * base[i]);
-                if let Some(cap) = techniques.capacity[k] {
+                if let Some(cap) = capacity(lp, k) {
                     bounds.limit(a, b, cap, cap, ());
                 }
                 let (rows, values) = lp.column(k);
@@ -396,16 +530,21 @@ fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<
     let mut x = clamped(model, x);
     let current = model.groups.iter().find(|g| lp.cost[g.column] > 0.0)?;
 
+    let floor = balance_floor(lp, n);
     for _ in 0..CORRECTION_ROUNDS {
         let rows = lp.row_activity(&x);
-        let deficit: Vec<f64> = rows[..n].iter().map(|&r| (-r).max(0.0)).collect();
+        let deficit: Vec<f64> = rows[..n]
+            .iter()
+            .zip(&floor)
+            .map(|(&r, &f)| (f - r).max(0.0))
+            .collect();
         if deficit.iter().all(|&d| d == 0.0) {
             break;
         }
         // Make more with the technique each product uses most, among those with room.
         let mut chosen: Vec<Option<usize>> = vec![None; n];
         for k in 0..techniques.len() {
-            let room = techniques.capacity[k].is_none_or(|c| x[k] < c);
+            let room = capacity(lp, k).is_none_or(|c| x[k] < c);
             let slot = &mut chosen[techniques.product[k] as usize];
             if room && techniques.output[k] > 0.0 && slot.is_none_or(|c| x[k] > x[c]) {
                 *slot = Some(k);
@@ -435,8 +574,8 @@ fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<
     let mut lambda = x[current.column];
     for &(i, q) in &current.targets {
         let i = i as usize;
-        if rows[i] < 0.0 {
-            lambda = lambda.min(x[current.column] + rows[i] / q);
+        if rows[i] < floor[i] {
+            lambda = lambda.min(x[current.column] + (rows[i] - floor[i]) / q);
         }
     }
     let mut rows = rows;
@@ -444,10 +583,12 @@ fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<
         rows[i as usize] += (x[current.column] - lambda) * q;
     }
     x[current.column] = lambda;
-    if (0..n).any(|i| rows[i] < -FEASIBILITY_TOLERANCE * size[i]) {
+    if (0..n).any(|i| rows[i] < floor[i] - FEASIBILITY_TOLERANCE * size[i]) {
         return None;
     }
-    // Scale down to the limits (every row but the limits is homogeneous).
+    // Scale down to the limits (every row but the limits is homogeneous, unless the balance
+    // rows ask for fixed amounts: then scaling would break them).
+    let homogeneous = floor.iter().all(|&f| f == 0.0);
     let mut scale: f64 = 1.0;
     for i in n..lp.num_rows() {
         if rows[i] > lp.row_upper[i] {
@@ -457,12 +598,28 @@ fn corrected_point(economy: &Economy, model: &PlanLp, x: &[f64]) -> Option<(Vec<
             scale = scale.min(lp.row_upper[i] / rows[i]);
         }
     }
+    if scale < 1.0 && !homogeneous {
+        return None;
+    }
     if scale < 1.0 {
         // A hair more, so the scaled use sits inside the limit after rounding.
         let scale = scale * (1.0 - f64::EPSILON * 16.0);
         x.iter_mut().for_each(|v| *v *= scale);
     }
     checked(lp, x, false)
+}
+
+/// Technique `k`'s capacity in this model: its column's upper bound (a multi-year plan gives
+/// each year the capacity that year has).
+pub(crate) fn capacity(lp: &LinearProgram, k: usize) -> Option<f64> {
+    let upper = lp.col_upper[k];
+    upper.is_finite().then_some(upper)
+}
+
+/// What each balance row asks for beyond the targets: 0 in a single-period plan, the goods
+/// invested in a multi-year plan's year.
+fn balance_floor(lp: &LinearProgram, n: usize) -> Vec<f64> {
+    lp.row_lower[..n].iter().map(|&f| f.max(0.0)).collect()
 }
 
 /// `x` within its bounds, and every group but the current one at its lower bound: the held

@@ -14,6 +14,7 @@ use crate::ProgressSink;
 use crate::certify;
 use crate::formulation::PlanLp;
 use crate::highs_solver::{LpSolution, Status};
+use crate::lp::LinearProgram;
 use crate::lp::relative_gap;
 use crate::pdlp::{self, PdlpSettings, Termination};
 
@@ -31,23 +32,72 @@ pub fn solve_stage(
     progress: Option<&ProgressSink>,
     stage: &str,
 ) -> (LpSolution, usize) {
-    let clock = Instant::now();
-    // The previous stage's plan holds every earlier lambda (the hold is its own value less a
-    // hair), so a later stage starts with a plan: a run that stalls still returns that one
-    // rather than none. Before any finite bound the prices are zeros (and the gap infinite).
-    let mut incumbent = certify::Incumbent::new(
-        certify::warm_plan(model, warm),
-        (f64::INFINITY, vec![0.0; model.lp.num_rows()]),
-    );
-    let mut certify_seconds = 0.0;
-    let mut last_certified = f64::NEG_INFINITY;
-    let mut verdict: Option<Status> = None;
     let floor = model
         .groups
         .iter()
         .find(|g| model.lp.cost[g.column] > 0.0)
         .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
     let repair = crate::merit::Repair::new(economy, model);
+    let mut certify = |iterate: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
+        incumbent.offer_plan(certify::feasible_point(economy, model, iterate.x));
+        incumbent.offer_bound(Some(certify::upper_bound(economy, model, iterate.y)));
+        if let Some(repair) = &repair {
+            let guess = incumbent
+                .primal
+                .as_ref()
+                .map_or(incumbent.bound.0.min(1.0), |b| b.1)
+                .max(floor);
+            let (plan, bound) = repair.at(iterate.y, guess);
+            incumbent.offer_plan(plan);
+            incumbent.price_best(|x| repair.bound_at_plan(x));
+            incumbent.offer_bound(bound);
+        }
+    };
+    let stage = Stage {
+        lp: &model.lp,
+        floor,
+        gap,
+        settings,
+        progress,
+        name: stage,
+    };
+    // The previous stage's plan holds every earlier lambda (the hold is its own value less a
+    // hair), so a later stage starts with a plan: a run that stalls still returns that one
+    // rather than none.
+    run(&stage, warm, certify::warm_plan(model, warm), &mut certify)
+}
+
+/// One stage's LP and what its run is held to.
+pub(crate) struct Stage<'a> {
+    pub lp: &'a LinearProgram,
+    /// The objective's lower bound: a certified bound below it proves the stage infeasible.
+    pub floor: f64,
+    pub gap: f64,
+    pub settings: &'a PdlpSettings,
+    pub progress: Option<&'a ProgressSink>,
+    pub name: &'a str,
+}
+
+/// Offers an iterate's certificates (a feasible plan near it, a bound from its prices) to the
+/// incumbent: what a single-period and a multi-year stage certify differently.
+pub(crate) type Certify<'a> = dyn FnMut(&pdlp::Iterate, &mut certify::Incumbent) + 'a;
+
+/// Runs PDHG on a stage, certifying as it goes, from `warm` and with `first_plan` as the
+/// incumbent to beat; restarts a stalled run from the best certified point.
+pub(crate) fn run(
+    stage: &Stage,
+    warm: Option<(&[f64], &[f64])>,
+    first_plan: Option<(Vec<f64>, f64)>,
+    certify: &mut Certify,
+) -> (LpSolution, usize) {
+    let clock = Instant::now();
+    let (lp, floor, settings) = (stage.lp, stage.floor, stage.settings);
+    // Before any finite bound the prices are zeros (and the gap infinite).
+    let mut incumbent =
+        certify::Incumbent::new(first_plan, (f64::INFINITY, vec![0.0; lp.num_rows()]));
+    let mut certify_seconds = 0.0;
+    let mut last_certified = f64::NEG_INFINITY;
+    let mut verdict: Option<Status> = None;
     let mut stall = Stall::default();
     let mut iterations = 0;
     let mut restarts = 0;
@@ -58,26 +108,14 @@ pub fn solve_stage(
             time_limit_seconds: settings.time_limit_seconds - clock.elapsed().as_secs_f64(),
         };
         let start_point = start.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice()));
-        let outcome = pdlp::solve(&model.lp, start_point, &budget, |iterate| {
+        let outcome = pdlp::solve(lp, start_point, &budget, |iterate| {
             let now = clock.elapsed().as_secs_f64();
             // Certify at most a third of the time, but always at the first offer.
             if now - last_certified < 2.0 * certify_seconds {
                 return false;
             }
             let started = Instant::now();
-            incumbent.offer_plan(certify::feasible_point(economy, model, iterate.x));
-            incumbent.offer_bound(Some(certify::upper_bound(economy, model, iterate.y)));
-            if let Some(repair) = &repair {
-                let guess = incumbent
-                    .primal
-                    .as_ref()
-                    .map_or(incumbent.bound.0.min(1.0), |b| b.1)
-                    .max(floor);
-                let (plan, bound) = repair.at(iterate.y, guess);
-                incumbent.offer_plan(plan);
-                incumbent.price_best(|x| repair.bound_at_plan(x));
-                incumbent.offer_bound(bound);
-            }
+            certify(iterate, &mut incumbent);
             certify_seconds = started.elapsed().as_secs_f64();
             last_certified = clock.elapsed().as_secs_f64();
             if incumbent.objective() == f64::INFINITY {
@@ -90,11 +128,11 @@ pub fn solve_stage(
                 return true;
             }
             let done = incumbent.report(
-                progress,
-                stage,
+                stage.progress,
+                stage.name,
                 iterations + iterate.iteration,
                 last_certified,
-                gap,
+                stage.gap,
             );
             done || stall.stalled(relative_gap(incumbent.objective(), incumbent.bound.0), now)
         });

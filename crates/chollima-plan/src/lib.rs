@@ -38,6 +38,8 @@ mod merit;
 pub mod mps;
 pub mod multi_year;
 pub mod pdlp;
+mod years_certify;
+mod years_reduced;
 
 use std::time::Instant;
 
@@ -50,7 +52,7 @@ pub use harmony::HarmonySettings;
 pub use highs_solver::{HighsSettings, LpSolution, Status, solve as solve_with_highs};
 pub use lp::{LinearProgram, relative_gap};
 pub use merit::MeritSettings;
-pub use multi_year::{MultiYearLp, MultiYearPlan, YearStage, plan_years};
+pub use multi_year::{MultiYearLp, MultiYearPlan, YearStage, plan_years, plan_years_with};
 pub use pdlp::PdlpSettings;
 
 /// Which method computes the plan.

@@ -138,6 +138,14 @@ impl LinearProgram {
     /// As [`LinearProgram::dual_bound`], with reduced costs within `rounding` of the size of
     /// their terms counted as zero (0 for a bound that trusts no rounding at all).
     pub fn dual_bound_within(&self, y: &[f64], rounding: f64) -> f64 {
+        self.dual_bound_with_upper(y, rounding, &self.col_upper)
+    }
+
+    /// As [`LinearProgram::dual_bound_within`], with `col_upper` in place of the columns' own
+    /// upper bounds: bounds the rows imply ([`LinearProgram::implied_upper_bounds`]) keep the
+    /// bound finite where approximate multipliers leave a column on an unbounded ray a little
+    /// profitable.
+    pub fn dual_bound_with_upper(&self, y: &[f64], rounding: f64, col_upper: &[f64]) -> f64 {
         let y: Vec<f64> = y
             .iter()
             .enumerate()
@@ -174,10 +182,10 @@ impl LinearProgram {
                 d = 0.0;
             }
             if d > 0.0 {
-                if !self.col_upper[j].is_finite() {
+                if !col_upper[j].is_finite() {
                     return f64::INFINITY;
                 }
-                bound += d * self.col_upper[j];
+                bound += d * col_upper[j];
             } else if d < 0.0 {
                 if !self.col_lower[j].is_finite() {
                     return f64::INFINITY;
@@ -186,6 +194,84 @@ impl LinearProgram {
             }
         }
         bound
+    }
+}
+
+impl LinearProgram {
+    /// Upper bounds on the columns that the rows and the other columns' bounds imply, by
+    /// activity-based bound propagation (as LP presolvers tighten bounds), `passes` sweeps at
+    /// most. Every feasible point satisfies them, so the LP with them has the same feasible
+    /// set; they are widened by a relative hair for the rounding of the sums.
+    pub fn implied_upper_bounds(&self, passes: usize) -> Vec<f64> {
+        let rows = self.num_rows();
+        let mut upper = self.col_upper.clone();
+        // Per row: the least and the greatest activity over the box, and how many of their
+        // terms are infinite.
+        let mut least = vec![0.0; rows];
+        let mut most = vec![0.0; rows];
+        let mut least_infinite = vec![0u32; rows];
+        let mut most_infinite = vec![0u32; rows];
+        for _ in 0..passes {
+            least.iter_mut().for_each(|v| *v = 0.0);
+            most.iter_mut().for_each(|v| *v = 0.0);
+            least_infinite.iter_mut().for_each(|v| *v = 0);
+            most_infinite.iter_mut().for_each(|v| *v = 0);
+            for j in 0..self.num_cols() {
+                let (low, high) = (self.col_lower[j], upper[j]);
+                let (index, values) = self.column(j);
+                for (&i, &a) in index.iter().zip(values) {
+                    let i = i as usize;
+                    let (small, large) = if a > 0.0 { (low, high) } else { (high, low) };
+                    if small.is_finite() {
+                        least[i] += a * small;
+                    } else {
+                        least_infinite[i] += 1;
+                    }
+                    if large.is_finite() {
+                        most[i] += a * large;
+                    } else {
+                        most_infinite[i] += 1;
+                    }
+                }
+            }
+            let mut tightened = false;
+            for j in 0..self.num_cols() {
+                let low = self.col_lower[j];
+                let mut best = upper[j];
+                let (index, values) = self.column(j);
+                for (&i, &a) in index.iter().zip(values) {
+                    let i = i as usize;
+                    // The other terms' least (a > 0, against the row's upper bound) or greatest
+                    // (a < 0, against its lower bound) activity; this column's own term there
+                    // is `a * low`.
+                    let (sum, infinite, limit) = if a > 0.0 {
+                        (least[i], least_infinite[i], self.row_upper[i])
+                    } else {
+                        (most[i], most_infinite[i], self.row_lower[i])
+                    };
+                    if !limit.is_finite() {
+                        continue;
+                    }
+                    let others = match (low.is_finite(), infinite) {
+                        (true, 0) => sum - a * low,
+                        (false, 1) => sum,
+                        _ => continue,
+                    };
+                    best = best.min((limit - others) / a);
+                }
+                if best < upper[j] {
+                    let widened = best + 1e-9 * best.abs().max(1e-300);
+                    if !upper[j].is_finite() || widened < upper[j] * (1.0 - 1e-6) {
+                        upper[j] = widened.max(low);
+                        tightened = true;
+                    }
+                }
+            }
+            if !tightened {
+                break;
+            }
+        }
+        upper
     }
 }
 
@@ -232,6 +318,41 @@ pub(crate) mod tests {
         // A negative multiplier on a row without a lower bound is dropped, not trusted.
         assert!(lp.dual_bound(&[1.5, -3.0]) >= 12.5);
         assert!(relative_gap(12.5, lp.dual_bound(&[1.5, 0.5])) < 1e-15);
+    }
+
+    #[test]
+    fn implied_bounds_follow_from_the_rows_and_keep_the_bound_finite() {
+        let lp = example();
+        let upper = lp.implied_upper_bounds(10);
+        // 3x + y <= 6 gives x <= 2 and y <= 6; y + 2z <= 7 gives z <= 3.5.
+        for (found, expected) in upper.iter().zip([2.0, 6.0, 3.5]) {
+            assert!(
+                *found >= expected && *found <= expected * (1.0 + 1e-8),
+                "{upper:?}"
+            );
+        }
+        // Multipliers that leave x profitable bound nothing without them, and something with.
+        let y = [0.2, 1.0];
+        assert_eq!(lp.dual_bound(&y), f64::INFINITY);
+        let bounded = lp.dual_bound_with_upper(&y, 0.0, &upper);
+        assert!(bounded.is_finite() && bounded >= 12.5, "{bounded}");
+    }
+
+    #[test]
+    fn implied_bounds_chain_through_balance_rows() {
+        // x0 <= 4 (a resource); x1 - x0 <= 0 (x1 uses what x0 makes), x2 - 2 x1 <= 0.
+        let mut lp = LinearProgram::with_rows(3);
+        lp.row_upper = vec![4.0, 0.0, 0.0];
+        lp.push_column(0.0, 0.0, f64::INFINITY, [(0, 1.0), (1, -1.0)]);
+        lp.push_column(0.0, 0.0, f64::INFINITY, [(1, 1.0), (2, -2.0)]);
+        lp.push_column(1.0, 0.0, f64::INFINITY, [(2, 1.0)]);
+        let upper = lp.implied_upper_bounds(1);
+        assert!(
+            upper[0].is_finite() && !upper[2].is_finite(),
+            "one sweep, one link"
+        );
+        let upper = lp.implied_upper_bounds(10);
+        assert!((upper[2] - 8.0).abs() < 1e-6, "{upper:?}");
     }
 
     #[test]

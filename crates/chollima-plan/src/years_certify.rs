@@ -1,0 +1,429 @@
+//! Certificates for approximate multi-year plans, built from the single-period ones
+//! ([`crate::certify`]) year by year.
+//!
+//! Primal: investment is taken from the iterate (raised in the last year where the terminal
+//! condition asks), the capacity stock follows from it by the recurrence exactly, the earlier
+//! groups' lambdas are scaled to their held sums, and each year is then repaired as a
+//! single-period plan whose capacities are that year's stock and whose balance rows also ask for
+//! the year's investment goods. The years' repaired plans together are a feasible multi-year
+//! plan, checked row by row before it is offered.
+//!
+//! Dual: each year's prices get the single-period Bellman projection and are normalised so that
+//! the year's target bundle is worth one; the multiplier of an expandable technique's capacity
+//! row is what the technique earns at those prices (so no activity earns more than it costs);
+//! the value of a unit of stock follows backwards from there (what it earns this year plus what
+//! is left of it next year, and at the end its replacement cost, which the terminal condition
+//! asks to be spent); an earlier group's hold is priced at its cheapest year. Investment that
+//! still looks profitable at these prices, and anything else the approximation leaves a little
+//! profitable, is bounded by what the rows imply ([`LinearProgram::implied_upper_bounds`]), so
+//! the weak-duality bound stays finite and valid.
+
+use chollima_model::Economy;
+
+use crate::certify;
+use crate::lp::LinearProgram;
+use crate::multi_year::MultiYearLp;
+
+/// Sweeps of bound propagation for the implied column bounds.
+const IMPLIED_BOUND_PASSES: usize = 30;
+/// Shares of the iterate's investment a year's repair tries, in turn: a year that cannot
+/// supply the goods for it builds less.
+const INVESTMENT_SHARES: [f64; 5] = [1.0, 0.5, 0.25, 0.1, 0.0];
+/// Reduced costs this close to zero (relative to their terms) count as zero in the bound.
+const DUAL_ROUNDING: f64 = 1e-11;
+
+/// Makes certificates for the current stage of a multi-year model.
+pub(crate) struct YearCertificates<'a> {
+    economy: &'a Economy,
+    model: &'a MultiYearLp,
+    /// Column upper bounds implied by the rows (the hold rows only add lower limits, so these
+    /// stay valid through the stages).
+    implied_upper: &'a [f64],
+    /// The group whose sum the stage maximises.
+    current: usize,
+}
+
+impl<'a> YearCertificates<'a> {
+    pub fn new(
+        economy: &'a Economy,
+        model: &'a MultiYearLp,
+        implied_upper: &'a [f64],
+    ) -> Option<Self> {
+        let current = model
+            .groups
+            .iter()
+            .position(|g| g.columns.iter().flatten().any(|&c| model.lp.cost[c] > 0.0))?;
+        Some(YearCertificates {
+            economy,
+            model,
+            implied_upper,
+            current,
+        })
+    }
+
+    /// The implied column bounds of `lp`, computed once per plan.
+    pub fn implied_bounds(lp: &LinearProgram) -> Vec<f64> {
+        lp.implied_upper_bounds(IMPLIED_BOUND_PASSES)
+    }
+
+    /// The sum of the current group's lambda floors: below it the stage is infeasible.
+    pub fn floor(&self) -> f64 {
+        self.model.groups[self.current]
+            .columns
+            .iter()
+            .flatten()
+            .map(|&c| self.model.lp.col_lower[c])
+            .sum()
+    }
+
+    /// A feasible multi-year plan near `x`, with its objective (infinite on a ray along which
+    /// nothing limits the current group); `None` when some year cannot be repaired.
+    pub fn feasible_point(&self, x: &[f64]) -> Option<(Vec<f64>, f64)> {
+        let model = self.model;
+        let lp = &model.lp;
+        let mut point: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(j, &v)| {
+                let v = if v.is_finite() { v } else { 0.0 };
+                v.clamp(lp.col_lower[j], lp.col_upper[j])
+            })
+            .collect();
+        for (g, group) in model.groups.iter().enumerate() {
+            if g == self.current {
+                continue;
+            }
+            let columns: Vec<usize> = group.columns.iter().flatten().copied().collect();
+            let hold = lp.row_lower[group.hold_row];
+            if !hold.is_finite() {
+                // A later group: its floor and no more, the rest goes to the current one.
+                for &c in &columns {
+                    point[c] = lp.col_lower[c];
+                }
+                continue;
+            }
+            // An earlier group: exactly its held sum, in the iterate's proportions.
+            let sum: f64 = columns.iter().map(|&c| point[c]).sum();
+            for &c in &columns {
+                let share = if sum > 0.0 {
+                    point[c] * hold / sum
+                } else {
+                    hold / columns.len() as f64
+                };
+                point[c] = share.clamp(lp.col_lower[c], lp.col_upper[c]);
+            }
+        }
+        // The iterate's investment, or a share of it when some year cannot supply the goods
+        // (or, in the last year, replace all the plant it would build).
+        let wanted: Vec<Vec<f64>> = model
+            .expansions
+            .iter()
+            .map(|e| e.investment.iter().map(|&v| point[v]).collect())
+            .collect();
+        INVESTMENT_SHARES.into_iter().find_map(|share| {
+            let mut point = point.clone();
+            let unbounded = self.repair_years(&mut point, &wanted, share)?;
+            certify::checked(lp, point, unbounded)
+        })
+    }
+
+    /// Repairs `point` year by year (the stock depends on the years before) with `share` of
+    /// the `wanted` investment; whether some year lies on an unlimited ray.
+    ///
+    /// A year's investment scales with the current group's lambda there (it joins that group's
+    /// bundle, in the iterate's proportion to lambda), so a year that cannot have the iterate's
+    /// fulfilment and investment both gets less of each. The replacement that the terminal
+    /// condition asks of the last year is fixed.
+    fn repair_years(&self, point: &mut [f64], wanted: &[Vec<f64>], share: f64) -> Option<bool> {
+        let model = self.model;
+        let n = self.economy.products.len();
+        let techniques = &self.economy.techniques;
+        let horizon = model.years.len();
+        let mut unbounded = false;
+        for t in 0..horizon {
+            let offset = model.column_offset[t];
+            // Per expansion: the fixed part of this year's investment and the part that scales.
+            let parts: Vec<(f64, f64)> = model
+                .expansions
+                .iter()
+                .enumerate()
+                .map(|(e, expansion)| {
+                    let depreciation = techniques.depreciation[expansion.technique];
+                    let fixed = if t + 1 == horizon {
+                        depreciation * point[expansion.stock[t]]
+                    } else {
+                        0.0
+                    };
+                    (fixed, (wanted[e][t] * share - fixed).max(0.0))
+                })
+                .collect();
+            let (year, demand, scaled) = self.year_model(t, point, &parts);
+            let mut block = point[offset..offset + model.years[t].lp.num_cols()].to_vec();
+            if let Some((_, iterate_lambda)) = scaled {
+                block.push(iterate_lambda);
+            }
+            let (repaired, objective) = if year.groups.iter().any(|g| year.lp.cost[g.column] > 0.0)
+            {
+                certify::feasible_point_over(self.economy, &year, &block, &demand)?
+            } else {
+                // No group to lower in this year: its point must hold as it is.
+                let mut rows = year.lp.clone();
+                rows.row_lower[..n]
+                    .iter_mut()
+                    .zip(&demand)
+                    .for_each(|(f, d)| *f += d);
+                certify::checked(&rows, block, false)?
+            };
+            unbounded |= objective == f64::INFINITY;
+            // The share of the scalable investment the repaired lambda carries.
+            let carried = match scaled {
+                Some((column, iterate_lambda)) => {
+                    let lambda = repaired[column];
+                    let current = model.groups[self.current].columns[t].expect("scaled");
+                    point[current] = lambda;
+                    if lambda.is_finite() {
+                        lambda / iterate_lambda
+                    } else {
+                        1.0
+                    }
+                }
+                None => 1.0,
+            };
+            let width = model.years[t].lp.num_cols();
+            for (j, &v) in repaired[..width].iter().enumerate() {
+                if Some(offset + j) != model.groups[self.current].columns[t] || scaled.is_none() {
+                    point[offset + j] = v;
+                }
+            }
+            for (expansion, &(fixed, scalable)) in model.expansions.iter().zip(&parts) {
+                let depreciation = techniques.depreciation[expansion.technique];
+                let invest = fixed + scalable * carried;
+                point[expansion.investment[t]] = invest;
+                point[expansion.stock[t + 1]] =
+                    (1.0 - depreciation) * point[expansion.stock[t]] + invest;
+            }
+        }
+        Some(unbounded)
+    }
+
+    /// Year `t`'s single-period model with the capacities and fixed lambdas of `point` and the
+    /// investment `parts` (fixed, scalable) per expansion: the fixed goods raise the balance
+    /// rows' floors; the scalable ones join the current group's bundle in a column of their own
+    /// (appended, with the group moved onto it), returned with the iterate's lambda there.
+    /// Without a current group this year (or a positive lambda to scale by), all of it is fixed.
+    fn year_model(
+        &self,
+        t: usize,
+        point: &[f64],
+        parts: &[(f64, f64)],
+    ) -> (crate::PlanLp, Vec<f64>, Option<(usize, f64)>) {
+        let model = self.model;
+        let lp = &model.lp;
+        let n = self.economy.products.len();
+        let (offset, row_offset) = (model.column_offset[t], model.row_offset[t]);
+        let mut year = model.years[t].clone();
+        for k in 0..year.technique_count {
+            year.lp.col_upper[k] = lp.col_upper[offset + k];
+        }
+        let current = model.groups[self.current].columns[t];
+        let iterate_lambda = current.map_or(0.0, |c| point[c]);
+        let scales = iterate_lambda > 0.0 && iterate_lambda.is_finite();
+        // Goods per unit of the current lambda, and fixed goods.
+        let mut per_lambda = vec![0.0; n];
+        let mut demand = vec![0.0; n];
+        for (expansion, &(fixed, scalable)) in model.expansions.iter().zip(parts) {
+            year.lp.col_upper[expansion.technique] = point[expansion.stock[t]];
+            let (rows, values) = lp.column(expansion.investment[t]);
+            for (&r, &v) in rows.iter().zip(values) {
+                let r = r as usize;
+                if r >= row_offset && r < row_offset + n {
+                    let i = r - row_offset;
+                    if scales {
+                        demand[i] -= v * fixed;
+                        per_lambda[i] -= v * scalable / iterate_lambda;
+                    } else {
+                        demand[i] -= v * (fixed + scalable);
+                    }
+                }
+            }
+        }
+        // The group the repair moves: the current one, or where it has no targets this year
+        // any group (an earlier group may get more than it holds).
+        let moved = current
+            .map(|c| c - offset)
+            .or_else(|| year.groups.first().map(|g| g.column));
+        for group in &year.groups {
+            let value = point[offset + group.column];
+            let is_moved = Some(group.column) == moved;
+            year.lp.cost[group.column] = if is_moved { 1.0 } else { 0.0 };
+            if is_moved {
+                if current.is_none() {
+                    year.lp.col_lower[group.column] = value;
+                }
+            } else {
+                year.lp.col_lower[group.column] = value;
+                year.lp.col_upper[group.column] = value;
+            }
+        }
+        if !scales || per_lambda.iter().all(|&q| q == 0.0) {
+            return (year, demand, None);
+        }
+        // The current group with the investment goods in its bundle, on a new column; the
+        // group's own column is held at 0.
+        let g = year
+            .groups
+            .iter()
+            .position(|g| Some(g.column) == moved)
+            .expect("the current group has a column this year");
+        let old = year.groups[g].column;
+        let mut targets = per_lambda.clone();
+        for &(i, q) in &year.groups[g].targets {
+            targets[i as usize] += q;
+        }
+        let bundle: Vec<(u32, f64)> = targets
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| **q != 0.0)
+            .map(|(i, &q)| (i as u32, q))
+            .collect();
+        let (lower, upper) = (year.lp.col_lower[old], year.lp.col_upper[old]);
+        let column = year.lp.push_column(
+            1.0,
+            lower,
+            upper,
+            bundle.iter().map(|&(i, q)| (i as usize, -q)),
+        );
+        (
+            year.lp.cost[old],
+            year.lp.col_lower[old],
+            year.lp.col_upper[old],
+        ) = (0.0, 0.0, 0.0);
+        year.groups[g].column = column;
+        year.groups[g].targets = bundle;
+        (year, demand, Some((column, iterate_lambda)))
+    }
+
+    /// An upper bound on the current stage's optimum from approximate multipliers `y`, with the
+    /// multipliers that give it.
+    pub fn upper_bound(&self, y: &[f64]) -> (f64, Vec<f64>) {
+        let model = self.model;
+        let lp = &model.lp;
+        let economy = self.economy;
+        let n = economy.products.len();
+        let horizon = model.years.len();
+        let mut y: Vec<f64> = y
+            .iter()
+            .map(|&v| if v.is_finite() { v } else { 0.0 })
+            .collect();
+        // Each year's prices: projected, and normalised so the year's bundle is worth one.
+        for (t, year) in model.years.iter().enumerate() {
+            let rows = model.row_offset[t]..model.row_offset[t] + year.lp.num_rows();
+            let mut block = certify::signed(&y[rows.clone()], n);
+            certify::project_prices(economy, year, &mut block);
+            if let Some(column) = model.groups[self.current].columns[t] {
+                let (index, values) = lp.column(column);
+                let worth: f64 = index
+                    .iter()
+                    .zip(values)
+                    .filter(|(r, _)| rows.contains(&(**r as usize)))
+                    .map(|(&r, &v)| v * block[r as usize - rows.start])
+                    .sum();
+                if worth > 0.0 {
+                    block.iter_mut().for_each(|v| *v /= worth);
+                }
+            }
+            y[rows].copy_from_slice(&block);
+        }
+        // What a column earns at `y` on every row but `skip`.
+        let earns = |y: &[f64], j: usize, skip: &[usize]| -> f64 {
+            let (index, values) = lp.column(j);
+            lp.cost[j]
+                - index
+                    .iter()
+                    .zip(values)
+                    .filter(|(r, _)| !skip.contains(&(**r as usize)))
+                    .map(|(&r, &v)| v * y[r as usize])
+                    .sum::<f64>()
+        };
+        for expansion in &model.expansions {
+            let k = expansion.technique;
+            let keep = 1.0 - economy.techniques.depreciation[k];
+            // A capacity row is worth what the technique earns there (never less than 0).
+            for t in 0..horizon {
+                let row = expansion.capacity_rows[t];
+                y[row] = earns(&y, model.column_offset[t] + k, &[row]).max(0.0);
+            }
+            // Stock left at the end is worth its replacement cost: the terminal condition
+            // has it spent in the last year.
+            let last = horizon - 1;
+            let replacement = -earns(
+                &y,
+                expansion.investment[last],
+                &[expansion.recurrence_rows[last]],
+            );
+            y[expansion.recurrence_rows[last]] = replacement;
+            y[expansion.terminal_row] = -replacement;
+            // Backwards: stock at the start of year s is worth what it earns in year s plus
+            // what is left of it a year later.
+            for s in (1..horizon).rev() {
+                let terminal = if s == last {
+                    y[expansion.terminal_row]
+                } else {
+                    0.0
+                };
+                y[expansion.recurrence_rows[s - 1]] = y[expansion.capacity_rows[s]]
+                    + keep * y[expansion.recurrence_rows[s]]
+                    + terminal;
+            }
+        }
+        // Holds: the current group's row is free; an earlier group's hold is priced at its
+        // cheapest year (so none of its lambdas earns anything); later groups' rows are free.
+        for (g, group) in model.groups.iter().enumerate() {
+            let row = group.hold_row;
+            y[row] = 0.0;
+            if g != self.current && lp.row_lower[row].is_finite() {
+                let cheapest = group
+                    .columns
+                    .iter()
+                    .flatten()
+                    .map(|&c| -earns(&y, c, &[row]))
+                    .fold(f64::INFINITY, f64::min);
+                if cheapest.is_finite() {
+                    y[row] = (-cheapest).min(0.0);
+                }
+            }
+        }
+        let bound = lp.dual_bound_with_upper(&y, DUAL_ROUNDING, self.implied_upper);
+        (bound, y)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::highs_solver::{self, HighsSettings};
+
+    /// At HiGHS's optimum, the certificates give back a feasible plan worth the optimum and a
+    /// bound equal to it: what they make of an approximate point can only be worse.
+    #[test]
+    fn certificates_of_the_optimum_are_tight() {
+        for seed in [5, 6] {
+            let economy = crate::multi_year::tests::generated_economy(120, 5, seed);
+            let mut model = MultiYearLp::new(&economy);
+            model.stage_objective(0);
+            let solution = highs_solver::solve(&model.lp, &HighsSettings::default());
+            assert!(solution.status.solved());
+            let optimum = solution.objective;
+            let implied = YearCertificates::implied_bounds(&model.lp);
+            let certificates = YearCertificates::new(&economy, &model, &implied).unwrap();
+            let (bound, _) = certificates.upper_bound(&solution.row_dual);
+            let plan = certificates.feasible_point(&solution.x);
+            assert!(bound >= optimum * (1.0 - 1e-9), "{bound} < {optimum}");
+            assert!(bound <= optimum * (1.0 + 1e-6), "{bound} against {optimum}");
+            let (x, value) = plan.expect("the optimum repairs to itself");
+            assert!(value <= optimum * (1.0 + 1e-9));
+            assert!(value >= optimum * (1.0 - 1e-6), "{value} against {optimum}");
+            assert!(certify::rows_feasible(&model.lp, &x));
+        }
+    }
+}
