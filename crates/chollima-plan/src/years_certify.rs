@@ -142,7 +142,8 @@ impl<'a> YearCertificates<'a> {
         let mut unbounded = false;
         for t in 0..horizon {
             let offset = model.column_offset[t];
-            // Per expansion: the fixed part of this year's investment and the part that scales.
+            // Per expansion: the part of this year's investment that must be made (the
+            // terminal replacement in the last year) and the rest.
             let parts: Vec<(f64, f64)> = model
                 .expansions
                 .iter()
@@ -157,23 +158,30 @@ impl<'a> YearCertificates<'a> {
                     (fixed, (wanted[e][t] * share - fixed).max(0.0))
                 })
                 .collect();
-            let (year, demand, scaled) = self.year_model(t, point, &parts);
-            let mut block = point[offset..offset + model.years[t].lp.num_cols()].to_vec();
-            if let Some((_, iterate_lambda)) = scaled {
-                block.push(iterate_lambda);
-            }
-            let (repaired, objective) = if year.groups.iter().any(|g| year.lp.cost[g.column] > 0.0)
-            {
-                certify::feasible_point_over(self.economy, &year, &block, &demand)?
-            } else {
-                // No group to lower in this year: its point must hold as it is.
-                let mut rows = year.lp.clone();
-                rows.row_lower[..n]
-                    .iter_mut()
-                    .zip(&demand)
-                    .for_each(|(f, d)| *f += d);
-                certify::checked(&rows, block, false)?
+            // All of it fixed first (later years need the capacity it builds), else the rest
+            // scaling with the year's lambda.
+            let all_fixed: Vec<(f64, f64)> = parts.iter().map(|&(f, r)| (f + r, 0.0)).collect();
+            let attempt = |parts: Vec<(f64, f64)>| {
+                let (year, demand, scaled) = self.year_model(t, point, &parts);
+                let mut block = point[offset..offset + model.years[t].lp.num_cols()].to_vec();
+                if let Some((_, iterate_lambda)) = scaled {
+                    block.push(iterate_lambda);
+                }
+                let repaired = if year.groups.iter().any(|g| year.lp.cost[g.column] > 0.0) {
+                    certify::feasible_point_over(self.economy, &year, &block, &demand)
+                } else {
+                    // No group to lower in this year: its point must hold as it is.
+                    let mut rows = year.lp.clone();
+                    rows.row_lower[..n]
+                        .iter_mut()
+                        .zip(&demand)
+                        .for_each(|(f, d)| *f += d);
+                    certify::checked(&rows, block, false)
+                };
+                repaired.map(|(x, objective)| (x, objective, scaled, parts))
             };
+            let (repaired, objective, scaled, parts) =
+                attempt(all_fixed).or_else(|| attempt(parts))?;
             unbounded |= objective == f64::INFINITY;
             // The share of the scalable investment the repaired lambda carries.
             let carried = match scaled {
