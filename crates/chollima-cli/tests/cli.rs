@@ -692,6 +692,16 @@ fn a_gap_outside_zero_to_one_is_refused() {
 }
 
 /// A generated five-year economy (seed 21) with alternatives, capacities, trade and land.
+/// The sum over years of a group's lambdas in a multi-year summary.json.
+fn sum_of_lambdas(summary: &serde_json::Value, group: &str) -> f64 {
+    summary["lambda"][group]
+        .as_array()
+        .expect("one value per year")
+        .iter()
+        .map(|l| l.as_f64().unwrap())
+        .sum()
+}
+
 fn five_year_economy(dir: &Path, name: &str, products: &str) -> PathBuf {
     let package = dir.join(name);
     let options =
@@ -740,12 +750,7 @@ fn five_year_plans_write_a_row_per_year_and_technique() {
     );
     // The first-order method plans several years too: a certified plan, never better than
     // the exact one, within its gap of it when it says near_optimal.
-    let exact: f64 = summary["lambda"]["all"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_f64().unwrap())
-        .sum();
+    let exact = sum_of_lambdas(&summary, "all");
     let first_order_out = dir.path().join("pdlp");
     let first_order = chollima(&[
         "-q",
@@ -768,12 +773,7 @@ fn five_year_plans_write_a_row_per_year_and_technique() {
     );
     let certified = self::summary(&first_order_out);
     assert_eq!(certified["method"], "pdlp", "{certified}");
-    let found: f64 = certified["lambda"]["all"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l.as_f64().unwrap())
-        .sum();
+    let found = sum_of_lambdas(&certified, "all");
     assert!(found <= exact * (1.0 + 1e-7), "{found} > {exact}");
     if code == Some(0) {
         assert_eq!(certified["status"], "near_optimal", "{certified}");

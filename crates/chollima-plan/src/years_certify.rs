@@ -321,8 +321,37 @@ impl<'a> YearCertificates<'a> {
         // them, where dividing by that worth inflates every other multiplier (the 1957
         // scenario's food stage stayed at a 96 % gap for 60 s; with both, 0.17 % in 0.4 s).
         // Both are valid bounds: keep the lower.
-        let normalised = self.bound_from(y, true);
-        let raw = self.bound_from(y, false);
+        let model = self.model;
+        let n = self.economy.products.len();
+        // Each year's prices projected once (the projection commutes with scaling).
+        let mut projected: Vec<f64> = y
+            .iter()
+            .map(|&v| if v.is_finite() { v } else { 0.0 })
+            .collect();
+        for (t, year) in model.years.iter().enumerate() {
+            let rows = model.row_offset[t]..model.row_offset[t] + year.lp.num_rows();
+            let mut block = certify::signed(&projected[rows.clone()], n);
+            certify::project_prices(self.economy, year, &mut block);
+            projected[rows].copy_from_slice(&block);
+        }
+        let mut normalised = projected.clone();
+        for (t, year) in model.years.iter().enumerate() {
+            let rows = model.row_offset[t]..model.row_offset[t] + year.lp.num_rows();
+            if let Some(column) = model.groups[self.current].columns[t] {
+                let (index, values) = model.lp.column(column);
+                let worth: f64 = index
+                    .iter()
+                    .zip(values)
+                    .filter(|(r, _)| rows.contains(&(**r as usize)))
+                    .map(|(&r, &v)| v * normalised[r as usize])
+                    .sum();
+                if worth > 0.0 {
+                    normalised[rows].iter_mut().for_each(|v| *v /= worth);
+                }
+            }
+        }
+        let normalised = self.bound_from(normalised);
+        let raw = self.bound_from(projected);
         if raw.0 < normalised.0 {
             raw
         } else {
@@ -330,37 +359,13 @@ impl<'a> YearCertificates<'a> {
         }
     }
 
-    /// The bound of [`YearCertificates::upper_bound`], with or without each year's prices
-    /// normalised to the year's bundle.
-    fn bound_from(&self, y: &[f64], normalise: bool) -> (f64, Vec<f64>) {
+    /// The bound of [`YearCertificates::upper_bound`] from each year's projected prices `y`:
+    /// the capacity, stock and hold multipliers are made afresh.
+    fn bound_from(&self, mut y: Vec<f64>) -> (f64, Vec<f64>) {
         let model = self.model;
         let lp = &model.lp;
         let economy = self.economy;
-        let n = economy.products.len();
         let horizon = model.years.len();
-        let mut y: Vec<f64> = y
-            .iter()
-            .map(|&v| if v.is_finite() { v } else { 0.0 })
-            .collect();
-        // Each year's prices: projected, and normalised so the year's bundle is worth one.
-        for (t, year) in model.years.iter().enumerate() {
-            let rows = model.row_offset[t]..model.row_offset[t] + year.lp.num_rows();
-            let mut block = certify::signed(&y[rows.clone()], n);
-            certify::project_prices(economy, year, &mut block);
-            if let Some(column) = model.groups[self.current].columns[t].filter(|_| normalise) {
-                let (index, values) = lp.column(column);
-                let worth: f64 = index
-                    .iter()
-                    .zip(values)
-                    .filter(|(r, _)| rows.contains(&(**r as usize)))
-                    .map(|(&r, &v)| v * block[r as usize - rows.start])
-                    .sum();
-                if worth > 0.0 {
-                    block.iter_mut().for_each(|v| *v /= worth);
-                }
-            }
-            y[rows].copy_from_slice(&block);
-        }
         // What a column earns at `y` on every row but `skip`.
         let earns = |y: &[f64], j: usize, skip: &[usize]| -> f64 {
             let (index, values) = lp.column(j);
