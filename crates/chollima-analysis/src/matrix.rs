@@ -83,3 +83,29 @@ pub fn technology_matrix(economy: &Economy, chosen: &[Option<usize>]) -> Leontie
         unmade_products,
     }
 }
+
+/// The longest run of one group that [`group_blocks`] turns into a dense diagonal block.
+const MAX_BLOCK: usize = 400;
+
+/// Diagonal blocks for the block-Jacobi preconditioner: the runs of consecutive products with
+/// the same `group`, as a multi-regional table lists its regions (`AUS_c1..AUS_c35`, ...).
+/// Returns the first index of every run and then `n`, or `None` when the groups do not make
+/// blocks worth solving: no groups, runs of under 4 products on average, a run longer than
+/// `MAX_BLOCK` (its dense inverse would cost too much), or blocks whose inverses hold more
+/// numbers than `A` has non-zeros (each application would cost more than a pass over `A`).
+pub fn group_blocks(economy: &Economy) -> Option<Vec<usize>> {
+    let groups = economy.products.groups.as_ref()?;
+    let n = groups.len();
+    let mut starts = vec![0];
+    for i in 1..n {
+        if groups[i] != groups[i - 1] {
+            starts.push(i);
+        }
+    }
+    starts.push(n);
+    let sizes = || starts.windows(2).map(|w| w[1] - w[0]);
+    let worth = n >= 4 * (starts.len() - 1)
+        && sizes().all(|s| s <= MAX_BLOCK)
+        && sizes().map(|s| s * s).sum::<usize>() <= economy.inputs.nnz() + n;
+    worth.then_some(starts)
+}

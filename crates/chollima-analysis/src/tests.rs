@@ -112,3 +112,80 @@ fn wrong_demand_length_is_an_error() {
         }
     ));
 }
+
+/// `n` products in groups given by `group_of`, each using its neighbour (`nnz` = `n`).
+fn grouped(n: usize, group_of: impl Fn(usize) -> String) -> Economy {
+    let mut products = Products::default();
+    let mut techniques = Techniques::new(0);
+    let mut columns = Vec::new();
+    for i in 0..n {
+        products.push_id(format!("p{i}"));
+        techniques.push(format!("t{i}"), i as u32);
+        columns.push(vec![((i as u32 + 1) % n as u32, 0.5)]);
+    }
+    products.groups = Some((0..n).map(group_of).collect());
+    let inputs = SparseColumns::from_columns(n, columns);
+    Economy::new(Manifest::named("grouped"), products, techniques, inputs)
+}
+
+#[test]
+fn regions_listed_in_runs_make_diagonal_blocks() {
+    // Four regions of 4 products on a sparse A: the block inverses (64 numbers) would cost
+    // more per application than a pass over A's 16 non-zeros.
+    let economy = grouped(16, |i| format!("R{}", i / 4));
+    assert_eq!(group_blocks(&economy), None);
+    // With a denser A the same blocks pay.
+    let mut economy = grouped(16, |i| format!("R{}", i / 4));
+    economy.inputs = SparseColumns::from_columns(
+        16,
+        (0..16u32)
+            .map(|j| (0..16u32).filter(|&i| i != j).map(|i| (i, 0.01)).collect())
+            .collect(),
+    );
+    assert_eq!(group_blocks(&economy), Some(vec![0, 4, 8, 12, 16]));
+    // Groups that alternate make runs of one product: plain Jacobi, no blocks.
+    let mut alternating = economy.clone();
+    alternating.products.groups = Some((0..16).map(|i| format!("R{}", i % 2)).collect());
+    assert_eq!(group_blocks(&alternating), None);
+    // No groups, no blocks.
+    let mut none = economy.clone();
+    none.products.groups = None;
+    assert_eq!(group_blocks(&none), None);
+}
+
+#[test]
+fn block_jacobi_analysis_matches_the_factorised_one() {
+    let mut economy = grouped(40, |i| format!("R{}", i / 8));
+    economy.inputs = SparseColumns::from_columns(
+        40,
+        (0..40u32)
+            .map(|j| {
+                (0..40u32)
+                    .map(|i| (i, if i / 8 == j / 8 { 0.08 } else { 0.002 }))
+                    .collect()
+            })
+            .collect(),
+    );
+    assert!(group_blocks(&economy).is_some());
+    let demand: Vec<f64> = (0..40).map(|i| 1.0 + i as f64).collect();
+    let solve = |method| {
+        let settings = AnalysisSettings {
+            solver: chollima_linalg::LeontiefSettings {
+                method,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        analyze(&economy, &demand, &settings).unwrap()
+    };
+    let (iterative, lu) = (solve(Method::Iterative), solve(Method::SparseLu));
+    for (got, want) in [
+        (&iterative.gross_output, &lu.gross_output),
+        (&iterative.output_multiplier, &lu.output_multiplier),
+        (&iterative.forward_linkage, &lu.forward_linkage),
+    ] {
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert!((g - w).abs() <= 1e-10 * w.abs(), "{g} against {w}");
+        }
+    }
+}

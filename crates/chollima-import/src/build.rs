@@ -13,6 +13,8 @@
 //! * imbalances between a published total and the sum of its parts are reported, the largest
 //!   five relative ones.
 
+use rayon::prelude::*;
+
 use chollima_model::{
     Diagnostics, Economy, LABOUR, Location, Manifest, Products, SparseColumns, Techniques,
 };
@@ -92,38 +94,73 @@ pub(crate) fn table_to_columns(
             &ones
         }
     };
-    let mut count = vec![0usize; n + 1];
-    let mut dropped_flows = vec![0.0f64; n];
-    let mut negatives = 0usize;
-    for r in 0..table.nrows() {
-        if row_of[r].is_none() {
-            continue;
-        }
-        let (cols, vals) = table.row(r);
-        for (&c, &v) in cols.iter().zip(vals) {
-            let Some(pc) = col_of[c as usize] else {
-                continue;
+    let spans = ColumnSpans::new(col_of, n);
+    let tasks = if table.col.len() < 1 << 16 {
+        1
+    } else {
+        rayon::current_num_threads().max(1)
+    };
+    // First pass, in parallel over ranges of product columns: how many cells each column
+    // keeps, the flows of zero-output columns, and the negative cells.
+    let tallies: Vec<Tally> = (0..tasks)
+        .into_par_iter()
+        .map(|t| {
+            let (first, last) = (n * t / tasks, n * (t + 1) / tasks);
+            let mut tally = Tally {
+                count: vec![0; last - first],
+                dropped_flows: vec![0.0; last - first],
+                negatives: Vec::new(),
             };
-            let pc = pc as usize;
-            if x[pc] == 0.0 {
-                dropped_flows[pc] += v;
-            } else if v < 0.0 {
-                negatives += 1;
-                let what = if divisor.is_some() {
-                    "flow"
-                } else {
-                    "coefficient"
-                };
-                report
-                    .warning(
-                        table.cell_location(r, c as usize),
-                        format!("negative {what} {v} from `{}` into `{}` set to 0", table.row_label(r), ids[pc]),
-                    )
-                    .hint("FORMAT.md input coefficients are >= 0; the column's other inputs are kept as they are");
-            } else {
-                count[pc + 1] += 1;
+            for r in 0..table.nrows() {
+                if row_of[r].is_none() {
+                    continue;
+                }
+                let (cols, vals) = spans.cells(table, r, first, last);
+                for (&c, &v) in cols.iter().zip(vals) {
+                    let Some(pc) = col_of[c as usize] else {
+                        continue;
+                    };
+                    let pc = pc as usize;
+                    if pc < first || pc >= last {
+                        continue;
+                    }
+                    if x[pc] == 0.0 {
+                        tally.dropped_flows[pc - first] += v;
+                    } else if v < 0.0 {
+                        tally.negatives.push((r, c, v));
+                    } else {
+                        tally.count[pc - first] += 1;
+                    }
+                }
             }
-        }
+            tally
+        })
+        .collect();
+    let mut count = Vec::with_capacity(n + 1);
+    count.push(0usize);
+    let mut dropped_flows = Vec::with_capacity(n);
+    let mut negative_cells = Vec::new();
+    for tally in tallies {
+        count.extend(tally.count);
+        dropped_flows.extend(tally.dropped_flows);
+        negative_cells.extend(tally.negatives);
+    }
+    // Reported in the table's order, row by row.
+    negative_cells.sort_by_key(|&(r, c, _)| (r, c));
+    let negatives = negative_cells.len();
+    let what = if divisor.is_some() {
+        "flow"
+    } else {
+        "coefficient"
+    };
+    for (r, c, v) in negative_cells {
+        let pc = col_of[c as usize].expect("only mapped cells are tallied") as usize;
+        report
+            .warning(
+                table.cell_location(r, c as usize),
+                format!("negative {what} {v} from `{}` into `{}` set to 0", table.row_label(r), ids[pc]),
+            )
+            .hint("FORMAT.md input coefficients are >= 0; the column's other inputs are kept as they are");
     }
     for k in 0..n {
         count[k + 1] += count[k];
@@ -135,6 +172,7 @@ pub(crate) fn table_to_columns(
         table,
         row_of,
         col_of,
+        &spans,
         x,
         divisor.is_some(),
         &count,
@@ -196,24 +234,83 @@ pub(crate) fn table_to_columns(
     SparseColumns::from_raw(n, count, row, value)
 }
 
+/// What one thread of [`table_to_columns`]'s first pass found in its range of columns.
+struct Tally {
+    count: Vec<usize>,
+    dropped_flows: Vec<f64>,
+    /// `(row, table column, value)` of every negative cell.
+    negatives: Vec<(usize, u32, f64)>,
+}
+
+/// Where in each row of a table the cells of a range of product columns are, so a thread
+/// working on products `first..last` reads only its part of every row: a row's cells are in
+/// column order, and when the table's columns map to products in increasing order (the usual
+/// case) the part is found by binary search.
+struct ColumnSpans {
+    /// `start[p]`: the first table column mapped to a product at or after `p` (`n + 1`
+    /// entries); `None` when the mapping is not increasing, and each thread reads whole rows.
+    start: Option<Vec<u32>>,
+}
+
+impl ColumnSpans {
+    fn new(col_of: &[Option<u32>], n: usize) -> Self {
+        let mapped = || col_of.iter().flatten();
+        if !mapped().zip(mapped().skip(1)).all(|(a, b)| a < b) {
+            return ColumnSpans { start: None };
+        }
+        let mut start = Vec::with_capacity(n + 1);
+        for (c, product) in col_of.iter().enumerate() {
+            if let Some(p) = product {
+                while start.len() <= *p as usize {
+                    start.push(c as u32);
+                }
+            }
+        }
+        start.resize(n + 1, col_of.len() as u32);
+        ColumnSpans { start: Some(start) }
+    }
+
+    /// The cells of data row `r` that may map into products `first..last` (the caller still
+    /// checks each one's product).
+    fn cells<'t>(
+        &self,
+        table: &'t Table,
+        r: usize,
+        first: usize,
+        last: usize,
+    ) -> (&'t [u32], &'t [f64]) {
+        let (cols, vals) = table.row(r);
+        match &self.start {
+            Some(start) => {
+                let (from, to) = (start[first], start[last]);
+                let a = cols.partition_point(|&c| c < from);
+                let b = a + cols[a..].partition_point(|&c| c < to);
+                (&cols[a..b], &vals[a..b])
+            }
+            None => (cols, vals),
+        }
+    }
+}
+
 /// The second pass of [`table_to_columns`]: writes each kept cell to its place in the columns
 /// that `starts` (column offsets, `n + 1` of them) lays out, divided by `x` when `divide`.
 ///
 /// The columns are split into one range per thread with about equal numbers of entries; each
-/// thread reads the whole table and writes only its own range, so the scattered writes (most
-/// of the pass) are shared out without any two threads touching the same place.
+/// thread reads its part of every row ([`ColumnSpans`]) and writes only its own range, so the
+/// scattered writes (most of the pass) are shared out without any two threads touching the
+/// same place.
 #[allow(clippy::too_many_arguments)]
 fn scatter_columns(
     table: &Table,
     row_of: &[Option<u32>],
     col_of: &[Option<u32>],
+    spans: &ColumnSpans,
     x: &[f64],
     divide: bool,
     starts: &[usize],
     row: &mut [u32],
     value: &mut [f64],
 ) {
-    use rayon::prelude::*;
     let n = x.len();
     let nnz = starts[n];
     let tasks = if nnz < 1 << 16 {
@@ -247,7 +344,7 @@ fn scatter_columns(
             let mut next: Vec<usize> = starts[first..last].iter().map(|s| s - base).collect();
             for r in 0..table.nrows() {
                 let Some(pr) = row_of[r] else { continue };
-                let (cols, vals) = table.row(r);
+                let (cols, vals) = spans.cells(table, r, first, last);
                 for (&c, &v) in cols.iter().zip(vals) {
                     let Some(pc) = col_of[c as usize] else {
                         continue;

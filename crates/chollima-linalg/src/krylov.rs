@@ -1,6 +1,6 @@
 //! Iterative solves of `(I - M) X = B` for several right-hand sides at once.
 //!
-//! BiCGSTAB (van der Vorst, 1992) with a Jacobi preconditioner, run in lockstep on a block of
+//! BiCGSTAB (van der Vorst, 1992), right-preconditioned ([`crate::precondition`]), run in lockstep on a block of
 //! `k` right-hand sides so every product streams the matrix once for all of them. Each
 //! right-hand side keeps its own scalars and stops on its own. When BiCGSTAB breaks down or
 //! stalls, the solve falls back to Jacobi iteration, which converges for every productive
@@ -10,6 +10,7 @@
 use rayon::prelude::*;
 
 use crate::operator::Operator;
+use crate::precondition::Preconditioner;
 
 /// Settings of an iterative solve.
 #[derive(Debug, Clone, Copy)]
@@ -160,9 +161,11 @@ pub struct IterativeInfo {
 }
 
 /// Solves `(I - M) X = B` for `k` interleaved right-hand sides, in place in `x` (which holds the
-/// initial guess). `inv_diag[i] = 1 / (1 - M_ii)` is the Jacobi preconditioner.
+/// initial guess), preconditioned by `preconditioner` when there is one. `inv_diag[i] = 1 /
+/// (1 - M_ii)` serves the Jacobi iteration that takes over when BiCGSTAB breaks down.
 pub fn solve_block(
     m: &dyn Operator,
+    preconditioner: Option<&dyn Preconditioner>,
     inv_diag: &[f64],
     b: &[f64],
     k: usize,
@@ -180,16 +183,13 @@ pub fn solve_block(
     let mut r = vec![0.0; len];
     residual(m, x, b, k, &mut r);
     let r_hat = r.clone();
-    // Jacobi scaling only pays where `A` has a real diagonal (own-sector use in WIOD is
-    // 0.1-0.3); on tables without one it would cost two passes over the block per iteration.
-    let precondition = inv_diag.iter().any(|d| (1.0 - 1.0 / d).abs() >= 0.05);
     let (mut p, mut v, mut s, mut t) = (
         vec![0.0; len],
         vec![0.0; len],
         vec![0.0; len],
         vec![0.0; len],
     );
-    let (mut y, mut z) = if precondition {
+    let (mut y, mut z) = if preconditioner.is_some() {
         (vec![0.0; len], vec![0.0; len])
     } else {
         (Vec::new(), Vec::new())
@@ -218,11 +218,12 @@ pub fn solve_block(
                 *pv = rv + beta[j] * (*pv - omega[j] * vv);
             }
         });
-        let p_hat: &[f64] = if precondition {
-            scale_rows(&mut y, &p, inv_diag, k);
-            &y
-        } else {
-            &p
+        let p_hat: &[f64] = match preconditioner {
+            Some(pc) => {
+                pc.apply(&p, k, &mut y);
+                &y
+            }
+            None => &p,
         };
         apply(m, p_hat, k, &mut v);
         let rv = dots(&r_hat, &v, k);
@@ -238,11 +239,12 @@ pub fn solve_block(
         update(&mut s, &r, &v, k, |j, sv, rv, vv| {
             *sv = if active[j] { rv - alpha[j] * vv } else { rv };
         });
-        let s_hat: &[f64] = if precondition {
-            scale_rows(&mut z, &s, inv_diag, k);
-            &z
-        } else {
-            &s
+        let s_hat: &[f64] = match preconditioner {
+            Some(pc) => {
+                pc.apply(&s, k, &mut z);
+                &z
+            }
+            None => &s,
         };
         apply(m, s_hat, k, &mut t);
         let (tt, ts) = dot_pair(&t, &t, &s, k);
@@ -315,20 +317,6 @@ pub(crate) fn residual(m: &dyn Operator, x: &[f64], b: &[f64], k: usize, r: &mut
     r.par_iter_mut()
         .zip(b.par_iter())
         .for_each(|(rv, bv)| *rv = bv - *rv);
-}
-
-fn scale_rows(out: &mut [f64], x: &[f64], inv_diag: &[f64], k: usize) {
-    const ROWS: usize = 1 << 13;
-    out.par_chunks_mut(ROWS * k)
-        .zip(x.par_chunks(ROWS * k))
-        .zip(inv_diag.par_chunks(ROWS))
-        .for_each(|((o, xs), ds)| {
-            for ((or, xr), d) in o.chunks_exact_mut(k).zip(xs.chunks_exact(k)).zip(ds) {
-                for j in 0..k {
-                    or[j] = xr[j] * d;
-                }
-            }
-        });
 }
 
 /// Jacobi iteration `x <- D^-1 (b + (M - diag M) x)` on the flagged right-hand sides.

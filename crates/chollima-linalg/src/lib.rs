@@ -2,8 +2,8 @@
 //!
 //! - [`CsrMatrix`]: sparse rows with parallel products against blocks of vectors;
 //! - [`Leontief`]: `(I - A) x = d` and `(I - A)^T p = v`, by sparse LU (faer) for small tables
-//!   or Jacobi-preconditioned block BiCGSTAB for large ones, chosen by [`Method::Auto`], with
-//!   the true residual of every solution;
+//!   or preconditioned block BiCGSTAB for large ones (Jacobi, or block Jacobi over regions,
+//!   [`precondition`]), chosen by [`Method::Auto`], with the true residual of every solution;
 //! - [`column_sum_bounds`], [`spectral_bounds`], [`SpectralBounds::tighten_with_solution`]:
 //!   certified bounds on the spectral radius (is the table productive?).
 //!
@@ -22,6 +22,7 @@ mod csr;
 pub mod krylov;
 mod leontief;
 pub mod operator;
+pub mod precondition;
 mod spectral;
 
 pub use csr::CsrMatrix;
