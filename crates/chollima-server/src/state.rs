@@ -124,6 +124,32 @@ pub struct StoredKey {
     pub quantity: f64,
 }
 
+/// The accounts behind recently used tokens (by hash), so a request costs no query; each entry
+/// lapses with its token.
+#[derive(Debug, Default)]
+struct TokenCache {
+    entries: HashMap<String, (Caller, i64)>,
+}
+
+impl TokenCache {
+    /// The account behind a token that has not expired at `time`.
+    fn get(&self, token_hash: &str, time: i64) -> Option<Caller> {
+        self.entries
+            .get(token_hash)
+            .filter(|(_, expires)| *expires > time)
+            .map(|(caller, _)| caller.clone())
+    }
+
+    /// Remembers a token until `expires`, and forgets every token expired at `time`: the cache
+    /// never holds more than the tokens still valid (plus this one), however long the server
+    /// runs.
+    fn insert(&mut self, token_hash: &str, caller: Caller, expires: i64, time: i64) {
+        self.entries.retain(|_, (_, until)| *until > time);
+        self.entries
+            .insert(token_hash.to_owned(), (caller, expires));
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     pool: AnyPool,
@@ -136,7 +162,7 @@ struct Inner {
     /// organisation.
     writer: Mutex<()>,
     plan: RwLock<Option<ActivePlan>>,
-    tokens: RwLock<HashMap<String, (Caller, i64)>>,
+    tokens: RwLock<TokenCache>,
     limiter: RateLimiter,
 }
 
@@ -171,7 +197,7 @@ impl AppState {
                 config,
                 writer: Mutex::new(()),
                 plan: RwLock::new(None),
-                tokens: RwLock::new(HashMap::new()),
+                tokens: RwLock::new(TokenCache::default()),
                 limiter,
             }),
         };
@@ -265,10 +291,8 @@ impl AppState {
     /// The account behind a token's hash (401 when unknown or expired).
     pub async fn caller(&self, token_hash: &str) -> Result<Caller, ApiError> {
         let time = now();
-        if let Some((caller, expires)) = self.inner.tokens.read().await.get(token_hash)
-            && *expires > time
-        {
-            return Ok(caller.clone());
+        if let Some(caller) = self.inner.tokens.read().await.get(token_hash, time) {
+            return Ok(caller);
         }
         let row = sqlx::query(
             "SELECT u.name, u.role, u.enterprise, u.team, t.expires_at FROM tokens t JOIN users u ON u.name = t.user_name WHERE t.token_hash = $1",
@@ -299,7 +323,7 @@ impl AppState {
             .tokens
             .write()
             .await
-            .insert(token_hash.to_owned(), (caller.clone(), expires));
+            .insert(token_hash, caller.clone(), expires, time);
         Ok(caller)
     }
 
@@ -526,4 +550,33 @@ pub async fn audit(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(name: &str) -> Caller {
+        Caller {
+            name: name.into(),
+            role: Role::Admin,
+            enterprise: None,
+            team: None,
+        }
+    }
+
+    #[test]
+    fn the_token_cache_forgets_expired_tokens() {
+        let mut cache = TokenCache::default();
+        cache.insert("a", caller("ann"), 100, 0);
+        cache.insert("b", caller("bob"), 200, 0);
+        assert_eq!(cache.get("a", 50), Some(caller("ann")));
+        // Expired tokens are refused at once and dropped at the next insert.
+        assert_eq!(cache.get("a", 100), None);
+        cache.insert("c", caller("cy"), 300, 150);
+        assert_eq!(cache.entries.len(), 2, "`a` expired at 100 and is gone");
+        assert_eq!(cache.get("b", 150), Some(caller("bob")));
+        assert_eq!(cache.get("c", 150), Some(caller("cy")));
+        assert_eq!(cache.get("unknown", 0), None);
+    }
 }
