@@ -171,7 +171,7 @@ pub enum MethodArg {
     SparseLu,
     /// Dense LU factorisation.
     DenseLu,
-    /// Jacobi-preconditioned block BiCGSTAB.
+    /// Preconditioned block BiCGSTAB (block Jacobi over regions, or Jacobi).
     Iterative,
 }
 

@@ -27,7 +27,7 @@ pub enum Method {
     SparseLu,
     /// Dense LU with partial pivoting: for small tables and for explicit inverses.
     DenseLu,
-    /// Jacobi-preconditioned block BiCGSTAB.
+    /// Preconditioned block BiCGSTAB (block Jacobi over regions, or Jacobi).
     Iterative,
 }
 
