@@ -92,9 +92,12 @@ pub(crate) fn run(
 ) -> (LpSolution, usize) {
     let clock = Instant::now();
     let (lp, floor, settings) = (stage.lp, stage.floor, stage.settings);
-    // Before any finite bound the prices are zeros (and the gap infinite).
-    let mut incumbent =
-        certify::Incumbent::new(first_plan, (f64::INFINITY, vec![0.0; lp.num_rows()]));
+    // Zero multipliers already bound the objective by its columns' own bounds (a group capped
+    // at its targets, lambda <= 1 in each year, is bounded by the number of years): weak
+    // duality with y = 0, infinite when a column with a cost has no bound on that side.
+    let zeros = vec![0.0; lp.num_rows()];
+    let box_bound = lp.dual_bound_within(&zeros, 0.0);
+    let mut incumbent = certify::Incumbent::new(first_plan, (box_bound, zeros));
     let mut certify_seconds = 0.0;
     let mut last_certified = f64::NEG_INFINITY;
     let mut verdict: Option<Status> = None;
@@ -227,6 +230,36 @@ mod tests {
         for (k, seconds) in (0..40).map(|k| (k, k as f64 * 2.0)) {
             assert!(!steady.stalled(0.8f64.powi(k), seconds));
         }
+    }
+
+    #[test]
+    fn capped_objectives_are_bounded_by_their_caps_before_any_prices() {
+        // max lambda_1 + lambda_2 with each lambda <= 1 (a group capped at its targets in two
+        // years) and a row that never binds: the certificates offer the plan (1, 1) and no
+        // bound at all, yet the caps alone prove it optimal.
+        let mut lp = LinearProgram::with_rows(1);
+        lp.row_upper[0] = 10.0;
+        lp.push_column(1.0, 0.0, 1.0, [(0, 1.0)]);
+        lp.push_column(1.0, 0.0, 1.0, [(0, 1.0)]);
+        let settings = PdlpSettings {
+            max_iterations: 1000,
+            time_limit_seconds: 60.0,
+        };
+        let stage = Stage {
+            lp: &lp,
+            floor: 0.0,
+            gap: 1e-9,
+            settings: &settings,
+            progress: None,
+            name: "test",
+        };
+        let mut certify = |_: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
+            incumbent.offer_plan(Some((vec![1.0, 1.0], 2.0)));
+        };
+        let (solution, _) = run(&stage, None, None, &mut certify);
+        assert_eq!(solution.status, Status::NearOptimal);
+        assert_eq!(solution.dual_bound, 2.0);
+        assert_eq!(solution.objective, 2.0);
     }
 
     #[test]
