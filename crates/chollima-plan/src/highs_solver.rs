@@ -90,6 +90,7 @@ const FEASIBILITY_TOLERANCE: f64 = 1e-9;
 
 /// Solves `lp` (a maximisation) with HiGHS.
 pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
+    let started = std::time::Instant::now();
     let mut problem = ColProblem::default();
     let rows: Vec<_> = (0..lp.num_rows())
         .map(|i| problem.add_row(lp.row_lower[i]..=lp.row_upper[i]))
@@ -123,15 +124,19 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
     // panic, so the caller can report it.
     // HiGHS's dual simplex can lose its way on an ill-conditioned LP (it ends in an error,
     // "Not Set"): its interior-point solver then gets the same LP once.
+    // The second attempt gets what is left of the time limit, not a limit of its own.
     let Ok(solved) = model.try_solve() else {
+        let left = settings.time_limit_seconds - started.elapsed().as_secs_f64();
         return match settings.solver {
-            None => solve(
+            None if left > 0.0 => solve(
                 lp,
                 &HighsSettings {
                     solver: Some("ipm"),
+                    time_limit_seconds: left,
                     ..*settings
                 },
             ),
+            None => LpSolution::without_plan(Status::TimeLimit),
             Some(_) => LpSolution::without_plan(Status::Unknown),
         };
     };
