@@ -167,11 +167,12 @@ def solve(package, tight=True):
     return lambdas
 
 
-def chollima(package, method, gap):
+def chollima(package, *options):
+    """Runs `chollima plan PACKAGE OPTIONS`; returns its summary.json, seconds and exit code."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        run = subprocess.run([BINARY, "plan", package, "--out", out, "--method", method, "--gap", str(gap),
-                              "--quiet"], capture_output=True, text=True)
+        run = subprocess.run([BINARY, "plan", package, "--out", out, *options, "--quiet"],
+                             capture_output=True, text=True)
         seconds = time.perf_counter() - start
         with open(os.path.join(out, "summary.json")) as f:
             summary = json.load(f)
@@ -184,7 +185,7 @@ def compare(package, tolerance, first_order_gap):
     reference_seconds = time.perf_counter() - start
     ok = True
     for method in ["auto", "highs", "pdlp"]:
-        summary, seconds, code = chollima(package, method, first_order_gap)
+        summary, seconds, code = chollima(package, "--method", method, "--gap", str(first_order_gap))
         if isinstance(reference, str):
             # Where HiGHS has no verdict ("unknown"), a certified plan from the first-order
             # method stands on its own certificate, and there must be one (a finite gap, even

@@ -14,7 +14,6 @@ runs too: its first stage's certified interval must hold the optimum. Exit code 
 disagreement. Needs: pip install highspy pandas scipy numpy; cargo build --release.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -26,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_highspy import BINARY, INF, build, maximise, number, read_csv  # noqa: E402
+from compare_highspy import BINARY, INF, build, chollima, maximise, number, read_csv  # noqa: E402
 
 
 def build_years(package):
@@ -125,16 +124,11 @@ def compare(package, tolerance):
     start = time.perf_counter()
     reference = solve_years(package)
     reference_seconds = time.perf_counter() - start
-    with tempfile.TemporaryDirectory() as out:
-        begin = time.perf_counter()
-        run = subprocess.run([BINARY, "plan", package, "--out", out, "--quiet"], capture_output=True, text=True)
-        seconds = time.perf_counter() - begin
-        with open(os.path.join(out, "summary.json")) as f:
-            summary = json.load(f)
+    summary, seconds, code = chollima(package)
     name = os.path.basename(package.rstrip("/"))
     if isinstance(reference, str):
         same = summary["status"] != "optimal"
-        print(f"{'ok  ' if same else 'FAIL'} {name}: highspy {reference}, chollima {summary['status']} (exit {run.returncode})")
+        print(f"{'ok  ' if same else 'FAIL'} {name}: highspy {reference}, chollima {summary['status']} (exit {code})")
         return same
     got = summary["lambda"]
     ok = summary["status"] == "optimal" and set(got) == set(reference)
@@ -154,17 +148,11 @@ def compare_first_order(package, name, reference, gap=0.01, limit=30):
     """`--method pdlp`: its first stage's certified interval must hold highspy's optimum (later
     stages hold earlier sums a tenth of the gap lower than HiGHS does, so only the first stage
     has the same optimum). A run stopped without a certified first stage gives no verdict."""
-    with tempfile.TemporaryDirectory() as out:
-        begin = time.perf_counter()
-        run = subprocess.run([BINARY, "plan", package, "--out", out, "--quiet", "--method", "pdlp",
-                              "--gap", str(gap), "--time-limit", str(limit)], capture_output=True, text=True)
-        seconds = time.perf_counter() - begin
-        with open(os.path.join(out, "summary.json")) as f:
-            summary = json.load(f)
+    summary, seconds, code = chollima(package, "--method", "pdlp", "--gap", str(gap), "--time-limit", str(limit))
     stages = summary.get("stages") or []
     if not stages or stages[0]["status"] != "near_optimal":
         print(f"ok   {name} --method pdlp: no certified first stage in {limit} s "
-              f"({summary['status']}, exit {run.returncode}): no verdict")
+              f"({summary['status']}, exit {code}): no verdict")
         return True
     first = stages[0]
     optimum = float(np.nansum(reference[first["group"]]))

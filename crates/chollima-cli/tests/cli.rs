@@ -691,7 +691,6 @@ fn a_gap_outside_zero_to_one_is_refused() {
     assert!(stderr(&output).contains("--gap 1.5"), "{}", stderr(&output));
 }
 
-/// A generated five-year economy (seed 21) with alternatives, capacities, trade and land.
 /// The sum over years of a group's lambdas in a multi-year summary.json.
 fn sum_of_lambdas(summary: &serde_json::Value, group: &str) -> f64 {
     summary["lambda"][group]
@@ -702,6 +701,7 @@ fn sum_of_lambdas(summary: &serde_json::Value, group: &str) -> f64 {
         .sum()
 }
 
+/// A generated five-year economy (seed 21) with alternatives, capacities, trade and land.
 fn five_year_economy(dir: &Path, name: &str, products: &str) -> PathBuf {
     let package = dir.join(name);
     let options =

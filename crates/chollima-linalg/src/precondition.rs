@@ -266,27 +266,12 @@ impl BlockJacobi<'_> {
 mod tests {
     use super::*;
 
-    /// `A` by columns from dense columns.
-    fn by_columns(dense: &[&[f64]]) -> CsrMatrix {
-        let n = dense.len();
-        let mut starts = vec![0];
-        let (mut rows, mut values) = (Vec::new(), Vec::new());
-        for column in dense {
-            for (i, &v) in column.iter().enumerate() {
-                if v != 0.0 {
-                    rows.push(i as u32);
-                    values.push(v);
-                }
-            }
-            starts.push(rows.len());
-        }
-        CsrMatrix::from_raw(n, starts, rows, values)
-    }
+    use crate::tests::by_columns;
 
     #[test]
     fn block_jacobi_inverts_each_block_plain_and_transposed() {
         // Two blocks, {0, 1} and {2}, with a coupling entry a_20 outside them.
-        let a = by_columns(&[&[0.1, 0.3, 0.2], &[0.2, 0.4, 0.0], &[0.0, 0.0, 0.5]]);
+        let a = by_columns(&[&[0.1, 0.2, 0.0], &[0.3, 0.4, 0.0], &[0.2, 0.0, 0.5]]);
         let blocks = DiagonalBlocks::new(&a, &[0, 2, 3]).unwrap().unwrap();
         // (I - A_00) = [[0.9, -0.2], [-0.3, 0.6]], det 0.48.
         let inv = [0.6 / 0.48, 0.2 / 0.48, 0.3 / 0.48, 0.9 / 0.48];

@@ -172,22 +172,7 @@ pub fn spectral_bounds(
 mod tests {
     use super::*;
 
-    /// `A` by columns (the rows of `A'`).
-    fn csr(dense: &[&[f64]]) -> CsrMatrix {
-        let n = dense.len();
-        let mut cs = vec![0];
-        let (mut r, mut v) = (Vec::new(), Vec::new());
-        for k in 0..n {
-            for i in 0..n {
-                if dense[i][k] != 0.0 {
-                    r.push(i as u32);
-                    v.push(dense[i][k]);
-                }
-            }
-            cs.push(r.len());
-        }
-        CsrMatrix::transpose_of_csc(n, &cs, &r, &v)
-    }
+    use crate::tests::by_columns as csr;
 
     #[test]
     fn column_sums_bound_the_radius_without_a_product() {

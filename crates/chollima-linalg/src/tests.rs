@@ -4,6 +4,23 @@ use proptest::prelude::*;
 
 use super::*;
 
+/// `A`, given by its dense rows, stored by columns (the rows of `A'`), as `Leontief` keeps it.
+pub(crate) fn by_columns(dense: &[&[f64]]) -> CsrMatrix {
+    let n = dense.len();
+    let mut cs = vec![0];
+    let (mut r, mut v) = (Vec::new(), Vec::new());
+    for k in 0..n {
+        for i in 0..n {
+            if dense[i][k] != 0.0 {
+                r.push(i as u32);
+                v.push(dense[i][k]);
+            }
+        }
+        cs.push(r.len());
+    }
+    CsrMatrix::transpose_of_csc(n, &cs, &r, &v)
+}
+
 /// A random productive matrix by columns: `per_column` entries, column sums `sum`.
 fn random_productive(
     n: usize,

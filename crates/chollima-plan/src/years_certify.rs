@@ -323,32 +323,31 @@ impl<'a> YearCertificates<'a> {
         // Both are valid bounds: keep the lower.
         let model = self.model;
         let n = self.economy.products.len();
-        // Each year's prices projected once (the projection commutes with scaling).
+        // Each year's prices projected once (the projection commutes with scaling), then
+        // divided by the worth of the year's bundle for the normalised variant.
         let mut projected: Vec<f64> = y
             .iter()
             .map(|&v| if v.is_finite() { v } else { 0.0 })
             .collect();
+        let mut normalised = projected.clone();
         for (t, year) in model.years.iter().enumerate() {
             let rows = model.row_offset[t]..model.row_offset[t] + year.lp.num_rows();
             let mut block = certify::signed(&projected[rows.clone()], n);
             certify::project_prices(self.economy, year, &mut block);
-            projected[rows].copy_from_slice(&block);
-        }
-        let mut normalised = projected.clone();
-        for (t, year) in model.years.iter().enumerate() {
-            let rows = model.row_offset[t]..model.row_offset[t] + year.lp.num_rows();
-            if let Some(column) = model.groups[self.current].columns[t] {
+            projected[rows.clone()].copy_from_slice(&block);
+            let worth: f64 = model.groups[self.current].columns[t].map_or(0.0, |column| {
                 let (index, values) = model.lp.column(column);
-                let worth: f64 = index
+                index
                     .iter()
                     .zip(values)
                     .filter(|(r, _)| rows.contains(&(**r as usize)))
-                    .map(|(&r, &v)| v * normalised[r as usize])
-                    .sum();
-                if worth > 0.0 {
-                    normalised[rows].iter_mut().for_each(|v| *v /= worth);
-                }
+                    .map(|(&r, &v)| v * block[r as usize - rows.start])
+                    .sum()
+            });
+            if worth > 0.0 {
+                block.iter_mut().for_each(|v| *v /= worth);
             }
+            normalised[rows].copy_from_slice(&block);
         }
         let normalised = self.bound_from(normalised);
         let raw = self.bound_from(projected);
