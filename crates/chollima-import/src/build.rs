@@ -16,7 +16,7 @@
 use rayon::prelude::*;
 
 use chollima_model::{
-    Diagnostics, Economy, LABOUR, Location, Manifest, Products, SparseColumns, Techniques,
+    Diagnostics, Economy, LABOUR, Location, Manifest, Products, SparseColumns, Target, Techniques,
 };
 
 use crate::final_demand::Demand;
@@ -95,7 +95,7 @@ pub(crate) fn table_to_columns(
         }
     };
     let spans = ColumnSpans::new(col_of, n);
-    let tasks = if table.col.len() < 1 << 16 {
+    let tasks = if table.nnz() < 1 << 16 {
         1
     } else {
         rayon::current_num_threads().max(1)
@@ -653,15 +653,39 @@ pub(crate) fn assemble(parts: Parts) -> Economy {
     manifest.unit = parts.unit;
     manifest.base_year = parts.base_year;
     let mut economy = Economy::new(manifest, products, techniques, parts.inputs);
+    // Counted first and pushed product by product: the vector is allocated once (growing it
+    // touched fresh memory at every doubling) and comes out grouped by product. A category
+    // with no positive demand gets no targets and is not listed.
+    let mut count = 0;
+    let mut categories: Vec<(u32, &[f64])> = Vec::new();
     for (category, values) in parts.demand.categories.iter().zip(&parts.demand.values) {
-        for (p, &q) in values.iter().enumerate().take(n) {
-            if q > 0.0 {
-                economy.push_target(p as u32, category, q, None);
+        let values = &values[..n.min(values.len())];
+        let positive = values.iter().filter(|&&q| q > 0.0).count();
+        if positive > 0 {
+            count += positive;
+            categories.push((economy.category_index(category), values));
+        }
+    }
+    economy.targets.reserve_exact(count);
+    for p in 0..n {
+        for &(category, values) in &categories {
+            if let Some(&q) = values.get(p).filter(|&&q| q > 0.0) {
+                economy.targets.push(Target {
+                    product: p as u32,
+                    category,
+                    quantity: q,
+                    year: None,
+                });
             }
         }
     }
     // Targets grouped by product, then category.
-    economy.targets.sort_by_key(|t| (t.product, t.category));
+    if !economy
+        .targets
+        .is_sorted_by_key(|t| (t.product, t.category))
+    {
+        economy.targets.sort_by_key(|t| (t.product, t.category));
+    }
     debug_assert!(economy.manifest.resource_index(LABOUR).is_none());
     economy
 }
