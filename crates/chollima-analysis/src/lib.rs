@@ -37,7 +37,9 @@ use chollima_model::{Economy, LABOUR};
 
 mod matrix;
 
-pub use matrix::{LeontiefMatrix, group_blocks, leontief_matrix, technology_matrix};
+pub use matrix::{
+    LeontiefMatrix, group_blocks, leontief_matrix, take_leontief_matrix, technology_matrix,
+};
 
 /// Settings of [`analyze`].
 #[derive(Debug, Clone, Copy)]
@@ -117,23 +119,31 @@ pub fn analyze(
     demand: &[f64],
     settings: &AnalysisSettings,
 ) -> Result<Analysis, AnalysisError> {
+    check_demand(economy, demand)?;
+    analyze_matrix(economy, leontief_matrix(economy)?, demand, settings)
+}
+
+/// [`analyze`] with `A` already built, by [`leontief_matrix`] or [`take_leontief_matrix`] (the
+/// economy supplies the products, their groups and its resources, not its inputs).
+pub fn analyze_matrix(
+    economy: &Economy,
+    matrix: LeontiefMatrix,
+    demand: &[f64],
+    settings: &AnalysisSettings,
+) -> Result<Analysis, AnalysisError> {
+    check_demand(economy, demand)?;
     let n = economy.products.len();
-    if demand.len() != n {
-        return Err(AnalysisError::DemandLength {
-            expected: n,
-            found: demand.len(),
-        });
-    }
     let LeontiefMatrix {
         col_start,
         row,
         value,
         labour,
         unmade_products,
-    } = leontief_matrix(economy)?;
+    } = matrix;
+    let nnz = row.len();
     // The arrays move into the solver: at 10^7 nonzeros a copy costs 120 MB and a pass.
     let mut system = Leontief::from_columns(n, col_start, row, value, settings.solver)?;
-    if let Some(starts) = group_blocks(economy) {
+    if let Some(starts) = matrix::group_blocks_of(economy, nnz) {
         system.use_diagonal_blocks(&starts)?;
     }
     // Column sums certify most tables at no cost; power iteration runs only when they do not.
@@ -200,6 +210,17 @@ pub fn analyze(
         inverse,
         info,
     })
+}
+
+fn check_demand(economy: &Economy, demand: &[f64]) -> Result<(), AnalysisError> {
+    let expected = economy.products.len();
+    if demand.len() != expected {
+        return Err(AnalysisError::DemandLength {
+            expected,
+            found: demand.len(),
+        });
+    }
+    Ok(())
 }
 
 fn not_productive(bounds: SpectralBounds, system: &Leontief, economy: &Economy) -> AnalysisError {

@@ -189,3 +189,36 @@ fn block_jacobi_analysis_matches_the_factorised_one() {
         }
     }
 }
+
+/// Guards `take_leontief_matrix`: it moves `A` out only where the inputs already are `A`, and
+/// the analysis of the moved matrix is the analysis of the copy, diagonal blocks included.
+#[test]
+fn a_taken_out_of_the_economy_analyses_like_a_copy() {
+    let mut economy = grouped(40, |i| format!("R{}", i / 8));
+    economy.inputs = SparseColumns::from_columns(
+        40,
+        (0..40u32)
+            .map(|j| {
+                (0..40u32)
+                    .map(|i| (i, if i / 8 == j / 8 { 0.08 } else { 0.002 }))
+                    .collect()
+            })
+            .collect(),
+    );
+    let demand: Vec<f64> = (0..40).map(|i| 1.0 + i as f64).collect();
+    let settings = AnalysisSettings::default();
+    let copied = analyze(&economy, &demand, &settings).unwrap();
+    let mut owned = economy.clone();
+    let matrix = take_leontief_matrix(&mut owned).unwrap();
+    assert_eq!(owned.inputs.nnz(), 0, "the in-place inputs are moved out");
+    let taken = analyze_matrix(&owned, matrix, &demand, &settings).unwrap();
+    assert_eq!(taken.gross_output, copied.gross_output);
+    assert_eq!(taken.output_multiplier, copied.output_multiplier);
+    assert_eq!(taken.info.iterations, copied.info.iterations, "same blocks");
+    // Output 2 on a technique: A is not the inputs, so they are copied and kept.
+    let mut two = two_goods();
+    let matrix = take_leontief_matrix(&mut two).unwrap();
+    assert_eq!(two.inputs.nnz(), 4);
+    assert_eq!(matrix.value, vec![0.1, 0.3, 0.2, 0.4]);
+    assert_eq!(matrix.labour, Some(vec![0.5, 0.25]));
+}

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chollima_analysis::{Analysis, AnalysisSettings};
+use chollima_analysis::{Analysis, AnalysisSettings, LeontiefMatrix};
 use chollima_model::{Diagnostics, Economy};
 
 use crate::observer::timed;
@@ -26,6 +26,8 @@ pub struct AnalyzeOptions {
 #[derive(Debug)]
 pub struct AnalyzeReport {
     pub analysis: Analysis,
+    /// Non-zero input coefficients of the economy analysed.
+    pub nonzeros: usize,
     pub total_final_demand: f64,
     /// Warnings and notes from reading the package and the demand file.
     pub diagnostics: Diagnostics,
@@ -45,8 +47,8 @@ pub fn analyze(
     let loaded = timed(observer, &mut timings, "reading", || {
         chollima_package::read(package)
     })?;
-    analyze_loaded(
-        &loaded.economy,
+    analyze_owned(
+        loaded.economy,
         loaded.diagnostics,
         timings,
         out,
@@ -55,16 +57,21 @@ pub fn analyze(
     )
 }
 
-/// Analyses an economy already in memory (as `chollima import --analyze` has it, straight from
-/// the table) and writes the results into the folder `out`.
+/// Analyses an economy already in memory (as `chollima import --analyze --out PKG` has it,
+/// straight from the table) and writes the results into the folder `out`.
 pub fn analyze_economy(
     economy: &Economy,
     out: &Path,
     options: &AnalyzeOptions,
     observer: &dyn Observer,
 ) -> Result<AnalyzeReport, EngineError> {
-    analyze_loaded(
+    let source = Source {
         economy,
+        matrix: None,
+        nonzeros: economy.inputs.nnz(),
+    };
+    analyze_loaded(
+        source,
         Diagnostics::new(),
         Vec::new(),
         out,
@@ -73,14 +80,46 @@ pub fn analyze_economy(
     )
 }
 
+/// Analyses an economy nothing else needs: `A` is moved out of it rather than copied.
+pub(crate) fn analyze_owned(
+    mut economy: Economy,
+    diagnostics: Diagnostics,
+    timings: Vec<(String, f64)>,
+    out: &Path,
+    options: &AnalyzeOptions,
+    observer: &dyn Observer,
+) -> Result<AnalyzeReport, EngineError> {
+    let nonzeros = economy.inputs.nnz();
+    let matrix = chollima_analysis::take_leontief_matrix(&mut economy)?;
+    let source = Source {
+        economy: &economy,
+        matrix: Some(matrix),
+        nonzeros,
+    };
+    analyze_loaded(source, diagnostics, timings, out, options, observer)
+}
+
+/// The economy to analyse, and its `A` when that was taken out of it.
+struct Source<'a> {
+    economy: &'a Economy,
+    matrix: Option<LeontiefMatrix>,
+    /// Non-zeros of the economy's inputs (reported even when they were taken out).
+    nonzeros: usize,
+}
+
 fn analyze_loaded(
-    economy: &Economy,
+    source: Source,
     mut diagnostics: Diagnostics,
     mut timings: Vec<(String, f64)>,
     out: &Path,
     options: &AnalyzeOptions,
     observer: &dyn Observer,
 ) -> Result<AnalyzeReport, EngineError> {
+    let Source {
+        economy,
+        matrix,
+        nonzeros,
+    } = source;
     let n = economy.products.len();
     if options.inverse && n > MAX_INVERSE_PRODUCTS {
         return Err(EngineError::Refused {
@@ -109,8 +148,9 @@ fn analyze_loaded(
         inverse: options.inverse,
         ..options.settings
     };
-    let analysis = timed(observer, &mut timings, "solving", || {
-        chollima_analysis::analyze(economy, &demand, &settings)
+    let analysis = timed(observer, &mut timings, "solving", || match matrix {
+        Some(matrix) => chollima_analysis::analyze_matrix(economy, matrix, &demand, &settings),
+        None => chollima_analysis::analyze(economy, &demand, &settings),
     })?;
     let files = timed(observer, &mut timings, "writing", || {
         write_results(economy, &demand, &analysis, out)
@@ -118,6 +158,7 @@ fn analyze_loaded(
     let total_final_demand = demand.iter().sum();
     let report = AnalyzeReport {
         analysis,
+        nonzeros,
         total_final_demand,
         diagnostics,
         timings,

@@ -100,6 +100,27 @@ pub fn import(
     if let Some(name) = &options.name {
         imported.economy.manifest.name = name.clone();
     }
+    let products = imported.economy.products.len();
+    let nonzeros = imported.economy.inputs.nnz();
+    if let (None, Some((out, options))) = (destination.package, destination.analysis) {
+        // Nothing else needs the economy: the analysis takes `A` out of it instead of a copy.
+        let analysis = crate::analyze::analyze_owned(
+            imported.economy,
+            Diagnostics::new(),
+            Vec::new(),
+            out,
+            options,
+            observer,
+        )?;
+        return Ok(ImportReport {
+            products,
+            nonzeros,
+            report: imported.report,
+            timings,
+            package: None,
+            analysis: Some(analysis),
+        });
+    }
     let economy = &imported.economy;
     let write = || match destination.package {
         Some(out) => {
@@ -121,8 +142,8 @@ pub fn import(
     }
     let analysis = analysis?;
     Ok(ImportReport {
-        products: economy.products.len(),
-        nonzeros: economy.inputs.nnz(),
+        products,
+        nonzeros,
         report: imported.report,
         timings,
         package: destination.package.map(Path::to_owned),

@@ -107,7 +107,7 @@ pub(crate) fn write_summary(
     let summary = json!({
         "economy": economy.manifest.name,
         "products": economy.products.len(),
-        "nonzeros": economy.inputs.nnz(),
+        "nonzeros": report.nonzeros,
         "demand": options.demand.as_ref().map_or("targets.csv".to_owned(), |p| p.display().to_string()),
         "total_final_demand": report.total_final_demand,
         "total_gross_output": a.gross_output.iter().sum::<f64>(),
