@@ -153,8 +153,8 @@ fn regions_listed_in_runs_make_diagonal_blocks() {
     assert_eq!(group_blocks(&none), None);
 }
 
-#[test]
-fn block_jacobi_analysis_matches_the_factorised_one() {
+/// Five regions of 8 products, dense within each region and light between them.
+fn five_regions() -> Economy {
     let mut economy = grouped(40, |i| format!("R{}", i / 8));
     economy.inputs = SparseColumns::from_columns(
         40,
@@ -166,6 +166,12 @@ fn block_jacobi_analysis_matches_the_factorised_one() {
             })
             .collect(),
     );
+    economy
+}
+
+#[test]
+fn block_jacobi_analysis_matches_the_factorised_one() {
+    let economy = five_regions();
     assert!(group_blocks(&economy).is_some());
     let demand: Vec<f64> = (0..40).map(|i| 1.0 + i as f64).collect();
     let solve = |method| {
@@ -194,17 +200,7 @@ fn block_jacobi_analysis_matches_the_factorised_one() {
 /// the analysis of the moved matrix is the analysis of the copy, diagonal blocks included.
 #[test]
 fn a_taken_out_of_the_economy_analyses_like_a_copy() {
-    let mut economy = grouped(40, |i| format!("R{}", i / 8));
-    economy.inputs = SparseColumns::from_columns(
-        40,
-        (0..40u32)
-            .map(|j| {
-                (0..40u32)
-                    .map(|i| (i, if i / 8 == j / 8 { 0.08 } else { 0.002 }))
-                    .collect()
-            })
-            .collect(),
-    );
+    let economy = five_regions();
     let demand: Vec<f64> = (0..40).map(|i| 1.0 + i as f64).collect();
     let settings = AnalysisSettings::default();
     let copied = analyze(&economy, &demand, &settings).unwrap();
