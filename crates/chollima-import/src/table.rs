@@ -17,7 +17,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chollima_model::{Diagnostics, Location};
+use chollima_model::{Diagnostics, FileBytes, Location};
 
 use crate::ImportError;
 
@@ -279,8 +279,8 @@ pub(crate) fn read_bytes(
     path: &Path,
     what: &str,
     report: &mut Diagnostics,
-) -> Result<Option<Vec<u8>>, ImportError> {
-    match std::fs::read(path) {
+) -> Result<Option<FileBytes>, ImportError> {
+    match FileBytes::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             report

@@ -180,8 +180,14 @@ pub fn solve_block(
         .map(|nb| settings.tolerance * nb.max(f64::MIN_POSITIVE))
         .collect();
 
-    let mut r = vec![0.0; len];
-    residual(m, x, b, k, &mut r);
+    // From a zero start the residual is `b`: no pass over the matrix.
+    let mut r = if x.par_iter().all(|&v| v == 0.0) {
+        b.to_vec()
+    } else {
+        let mut r = vec![0.0; len];
+        residual(m, x, b, k, &mut r);
+        r
+    };
     let r_hat = r.clone();
     let (mut p, mut v, mut s, mut t) = (
         vec![0.0; len],

@@ -25,6 +25,7 @@
 
 pub mod diagnostic;
 mod economy;
+mod file;
 mod sparse;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Location, Severity};
@@ -32,4 +33,5 @@ pub use economy::{
     Economy, Finance, FinanceKind, IdList, LABOUR, Manifest, PlanSettings, Products, Resource,
     ResourceAmount, Target, Techniques,
 };
+pub use file::FileBytes;
 pub use sparse::SparseColumns;

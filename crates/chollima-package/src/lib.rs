@@ -140,7 +140,7 @@ fn read_all(dir: &Path) -> (Option<Economy>, Diagnostics) {
     };
     let inputs = input_bytes.and_then(|bytes| {
         triplets::parse(
-            bytes,
+            &bytes,
             &inputs_path,
             &triplets::INPUTS,
             &techniques.ids,

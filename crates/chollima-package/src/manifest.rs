@@ -43,7 +43,7 @@ fn number(value: &Value) -> Option<f64> {
 /// Reads `economy.toml`; `None` when it is missing or cannot be parsed at all.
 pub(crate) fn read(path: &Path, diags: &mut Diagnostics) -> Option<Manifest> {
     let bytes = read_bytes(path, true, diags)?;
-    let Ok(text) = String::from_utf8(bytes) else {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
         diags
             .error(Location::file(path), "text is not valid UTF-8")
             .hint("save economy.toml as UTF-8");
@@ -54,7 +54,7 @@ pub(crate) fn read(path: &Path, diags: &mut Diagnostics) -> Option<Manifest> {
         Err(e) => {
             let (line, column) = e
                 .span()
-                .map_or((1, 1), |span| line_column(&text, span.start));
+                .map_or((1, 1), |span| line_column(text, span.start));
             diags
                 .error(
                     Location::at(path, line, column),
@@ -65,7 +65,7 @@ pub(crate) fn read(path: &Path, diags: &mut Diagnostics) -> Option<Manifest> {
         }
     };
     let at = |section: Option<&str>, key: &str| {
-        let (line, column) = locate(&text, section, key);
+        let (line, column) = locate(text, section, key);
         Location::at(path, line, column)
     };
     let mut manifest = Manifest::named("");

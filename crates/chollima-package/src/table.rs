@@ -5,15 +5,19 @@
 
 use std::path::{Path, PathBuf};
 
-use chollima_model::{Diagnostics, Location, Severity};
+use chollima_model::{Diagnostics, FileBytes, Location, Severity};
 
 /// Most diagnostics kept per file; a large broken file gets a summary line for the rest.
 pub(crate) const MAX_DIAGNOSTICS_PER_FILE: usize = 200;
 
 /// Reads a whole file, reporting a missing or unreadable file. Strips a UTF-8 byte order mark.
-pub(crate) fn read_bytes(path: &Path, required: bool, diags: &mut Diagnostics) -> Option<Vec<u8>> {
-    // `fs::read` sizes the buffer from the file's length: one allocation, no regrowth copies.
-    let mut bytes = match std::fs::read(path) {
+pub(crate) fn read_bytes(
+    path: &Path,
+    required: bool,
+    diags: &mut Diagnostics,
+) -> Option<FileBytes> {
+    // Large files are mapped, not copied into fresh memory (see `FileBytes`).
+    let mut bytes = match FileBytes::read(path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if required {
@@ -30,7 +34,7 @@ pub(crate) fn read_bytes(path: &Path, required: bool, diags: &mut Diagnostics) -
         }
     };
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        bytes.drain(..3);
+        bytes.skip(3);
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         diags
@@ -63,7 +67,7 @@ impl Header {
 pub(crate) struct CsvFile {
     pub path: PathBuf,
     pub header: Header,
-    reader: csv::Reader<std::io::Cursor<Vec<u8>>>,
+    reader: csv::Reader<std::io::Cursor<FileBytes>>,
 }
 
 /// Opens a CSV file and reads its header. Returns `None` (with diagnostics) when the file is

@@ -170,25 +170,25 @@ pub(crate) fn read(
     diags: &mut Diagnostics,
 ) -> Option<SparseColumns> {
     let bytes = read_bytes(path, required, diags)?;
-    parse(bytes, path, names, techniques, products, diags)
+    parse(&bytes, path, names, techniques, products, diags)
 }
 
 /// Parses the bytes of a triplet file (see [`read`]).
 pub(crate) fn parse(
-    bytes: Vec<u8>,
+    bytes: &[u8],
     path: &Path,
     names: &TripletColumns,
     techniques: &IdList,
     products: &IdList,
     diags: &mut Diagnostics,
 ) -> Option<SparseColumns> {
-    let header_end = memchr::memchr(b'\n', &bytes).unwrap_or(bytes.len());
+    let header_end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
     let layout = read_layout(path, &bytes[..header_end], names, diags)?;
     let body_start = (header_end + 1).min(bytes.len());
-    let chunks = chunk_bounds(&bytes, body_start);
+    let chunks = chunk_bounds(bytes, body_start);
     let parsed: Vec<Chunk> = chunks
         .par_iter()
-        .map(|&(start, end)| parse_chunk(&bytes, start, end, &layout, names, techniques, products))
+        .map(|&(start, end)| parse_chunk(bytes, start, end, &layout, names, techniques, products))
         .collect();
 
     let mut file_diags = Diagnostics::new();
@@ -196,7 +196,7 @@ pub(crate) fn parse(
     if total_problems > 0 {
         let mut problems: Vec<&Problem> = parsed.iter().flat_map(|c| &c.problems).collect();
         problems.sort_by_key(|p| p.offset);
-        let lines = line_numbers(&bytes, problems.iter().map(|p| p.offset));
+        let lines = line_numbers(bytes, problems.iter().map(|p| p.offset));
         for (p, line) in problems.iter().zip(lines) {
             file_diags
                 .error(Location::at(path, line, p.column + 1), p.message.clone())
@@ -217,7 +217,7 @@ pub(crate) fn parse(
         Ok(m) => Some(m),
         Err(duplicates) => {
             report_duplicates(
-                &bytes,
+                bytes,
                 body_start,
                 &layout,
                 techniques,
