@@ -456,8 +456,10 @@ fn parse_in_chunks(bytes: &[u8], lines_before: usize, builder: &mut Builder) -> 
     use rayon::prelude::*;
     let layout = builder.layout;
     let width = builder.width;
+    // One chunk per thread: each chunk's vectors are fresh memory with slack at their ends, and
+    // four chunks per thread cost WIOD 10 MiB more of it and 1.5 ms (`bench/ab_wiod.py`).
     let wanted = if bytes.len() >= PARALLEL_BYTES {
-        (rayon::current_num_threads() * 4).max(1)
+        rayon::current_num_threads().max(1)
     } else {
         1
     };
