@@ -289,6 +289,29 @@ mod tests {
         assert!(z[..4].iter().all(|&v| v == 0.0));
     }
 
+    /// Guards the fallback for widths without a kernel of their own (5 and 7: a `solve` with
+    /// that many right-hand sides): each column is the one-column application, plain or
+    /// transposed by its place.
+    #[test]
+    fn block_jacobi_of_other_widths_applies_column_by_column() {
+        let a = by_columns(&[&[0.1, 0.2, 0.0], &[0.3, 0.4, 0.0], &[0.2, 0.0, 0.5]]);
+        let blocks = DiagonalBlocks::new(&a, &[0, 2, 3]).unwrap().unwrap();
+        for (k, transposed_from) in [(5, 2), (7, 3), (5, 5), (7, 0)] {
+            let r: Vec<f64> = (0..3 * k).map(|e| 1.0 + (e * 7 % 11) as f64).collect();
+            let mut z = vec![0.0; 3 * k];
+            blocks.for_columns(transposed_from).apply(&r, k, &mut z);
+            for j in 0..k {
+                let column: Vec<f64> = (0..3).map(|i| r[i * k + j]).collect();
+                let mut want = vec![0.0; 3];
+                let one = blocks.for_columns(usize::from(j < transposed_from));
+                one.apply(&column, 1, &mut want);
+                for i in 0..3 {
+                    assert_eq!(z[i * k + j], want[i], "k {k}, column {j}, row {i}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn gauss_jordan_inverts_with_pivoting() {
         // A zero in the first pivot position forces a row swap.
