@@ -44,5 +44,22 @@ pub enum LinalgError {
     Singular { detail: String },
 }
 
+/// Splits a block of interleaved vectors (`width` values per row) into the parts that hold the
+/// rows of each range, so parallel tasks each own theirs. The ranges are consecutive, from 0.
+pub(crate) fn split_rows(
+    values: &mut [f64],
+    ranges: impl IntoIterator<Item = (usize, usize)>,
+    width: usize,
+) -> Vec<&mut [f64]> {
+    let mut parts = Vec::new();
+    let mut rest = values;
+    for (start, end) in ranges {
+        let (part, tail) = rest.split_at_mut((end - start) * width);
+        parts.push(part);
+        rest = tail;
+    }
+    parts
+}
+
 #[cfg(test)]
 mod tests;

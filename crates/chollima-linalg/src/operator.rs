@@ -177,13 +177,7 @@ impl Fused<'_> {
         let mut buffers = std::mem::take(&mut *self.scatter.buffers.lock().expect("not poisoned"));
         buffers.resize_with(ranges.len(), Vec::new);
         // Each task owns the rows of its range in `y` (for the gathered half).
-        let mut parts: Vec<&mut [f64]> = Vec::with_capacity(ranges.len());
-        let mut rest = &mut y[..];
-        for &(start, end) in ranges {
-            let (part, tail) = rest.split_at_mut((end - start) * k);
-            parts.push(part);
-            rest = tail;
-        }
+        let parts = crate::split_rows(y, ranges.iter().copied(), k);
         buffers.par_iter_mut().zip(parts).zip(ranges).for_each(
             |((buffer, part), &(start, end))| {
                 // Row c of the buffer holds [scatter accumulators | the gathered half of x at c],

@@ -229,13 +229,7 @@ impl BlockJacobi<'_> {
     fn apply_width<const K: usize>(&self, r: &[f64], z: &mut [f64]) {
         let blocks = self.blocks;
         let h = self.transposed_from.min(K);
-        let mut parts: Vec<&mut [f64]> = Vec::with_capacity(blocks.len());
-        let mut rest = z;
-        for w in blocks.starts.windows(2) {
-            let (part, tail) = rest.split_at_mut((w[1] - w[0]) * K);
-            parts.push(part);
-            rest = tail;
-        }
+        let parts = crate::split_rows(z, blocks.starts.windows(2).map(|w| (w[0], w[1])), K);
         parts
             .into_par_iter()
             .enumerate()
