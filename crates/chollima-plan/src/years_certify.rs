@@ -173,7 +173,7 @@ impl<'a> YearCertificates<'a> {
                     certify::feasible_point_over(self.economy, &year, &block, &demand)
                 } else {
                     // No group to lower in this year: its point must hold as it is.
-                    let mut rows = year.lp.clone();
+                    let mut rows = year.lp;
                     rows.row_lower[..n]
                         .iter_mut()
                         .zip(&demand)
