@@ -30,8 +30,7 @@
 //! ```
 
 use chollima_linalg::{
-    Leontief, LeontiefSettings, LinalgError, Method, SpectralBounds, column_sum_bounds,
-    spectral_bounds,
+    Leontief, LeontiefSettings, LinalgError, Method, SpectralBounds, spectral_bounds,
 };
 use chollima_model::{Economy, LABOUR};
 
@@ -147,7 +146,7 @@ pub fn analyze_matrix(
         system.use_diagonal_blocks(&starts)?;
     }
     // Column sums certify most tables at no cost; power iteration runs only when they do not.
-    let mut spectral = column_sum_bounds(system.by_columns());
+    let mut spectral = system.column_sum_bounds();
     if spectral.productive() != Some(true) {
         spectral = spectral_bounds(system.by_columns(), 1e-9, settings.spectral_iterations);
     }

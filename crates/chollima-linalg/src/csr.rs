@@ -38,6 +38,25 @@ impl CsrMatrix {
         }
     }
 
+    /// [`CsrMatrix::from_raw`] for arrays whose column indices the caller has checked (the
+    /// other checks are cheap and stay).
+    pub(crate) fn from_raw_checked(
+        ncols: usize,
+        row_start: Vec<usize>,
+        col: Vec<u32>,
+        value: Vec<f64>,
+    ) -> Self {
+        assert!(!row_start.is_empty() && *row_start.last().unwrap() == col.len());
+        assert_eq!(col.len(), value.len());
+        debug_assert!(col.iter().all(|&c| (c as usize) < ncols));
+        CsrMatrix {
+            ncols,
+            row_start,
+            col,
+            value,
+        }
+    }
+
     /// The transpose of a CSC matrix, by rows: the same arrays, reinterpreted.
     pub fn transpose_of_csc(nrows: usize, col_start: &[usize], row: &[u32], value: &[f64]) -> Self {
         Self::from_raw(nrows, col_start.to_vec(), row.to_vec(), value.to_vec())

@@ -15,7 +15,8 @@ use rayon::prelude::*;
 use crate::krylov::{self, IterativeSettings};
 use crate::operator::{Fused, Gather, Operator, Scatter};
 use crate::precondition::{DiagonalBlocks, Jacobi, Preconditioner};
-use crate::{CsrMatrix, LinalgError};
+use crate::spectral::column_sum_bounds_of;
+use crate::{CsrMatrix, LinalgError, SpectralBounds};
 
 /// How to solve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,6 +76,8 @@ pub struct Leontief {
     columns: CsrMatrix,
     /// `1 / (1 - a_ii)`, the Jacobi preconditioner.
     inv_diag: Vec<f64>,
+    /// [`crate::column_sum_bounds`] of `A`, found while the columns were checked.
+    column_sum_bounds: SpectralBounds,
     /// Inverses of diagonal blocks (regions), when the caller named blocks worth solving.
     blocks: Option<DiagonalBlocks>,
     factor: Factor,
@@ -122,6 +125,14 @@ impl Solution {
     }
 }
 
+/// What one pass over a column of `A` finds.
+#[derive(Debug, Clone, Copy, Default)]
+struct ColumnTotals {
+    sum: f64,
+    diagonal: f64,
+    largest_row: u32,
+}
+
 impl Leontief {
     /// Prepares `I - A` for an `n x n` matrix `A` given by columns (CSC arrays).
     pub fn new(
@@ -159,22 +170,33 @@ impl Leontief {
                 detail: "CSC arrays of different lengths".into(),
             });
         }
-        if let Some(&bad) = row.iter().find(|&&r| r as usize >= n) {
-            return Err(LinalgError::Malformed {
-                detail: format!("row index {bad} outside 0..{n}"),
-            });
-        }
-        let inv_diag: Vec<f64> = (0..n)
+        // One parallel pass over the columns checks the row indices and finds each column's
+        // sum and diagonal entry (the Jacobi preconditioner and the cheap spectral bounds):
+        // three passes, one after another, were 1.1 ms of WIOD's analysis.
+        let column_totals: Vec<ColumnTotals> = (0..n)
+            .into_par_iter()
+            .with_min_len(1024)
             .map(|k| {
                 let range = col_start[k]..col_start[k + 1];
-                let a_kk: f64 = row[range.clone()]
-                    .iter()
-                    .zip(&value[range])
-                    .filter(|(r, _)| **r as usize == k)
-                    .map(|(_, v)| v)
-                    .sum();
-                1.0 / (1.0 - a_kk)
+                let mut totals = ColumnTotals::default();
+                for (&r, &v) in row[range.clone()].iter().zip(&value[range]) {
+                    totals.sum += v;
+                    if r as usize == k {
+                        totals.diagonal += v;
+                    }
+                    totals.largest_row = totals.largest_row.max(r);
+                }
+                totals
             })
+            .collect();
+        if let Some(bad) = column_totals.iter().find(|t| t.largest_row as usize >= n) {
+            return Err(LinalgError::Malformed {
+                detail: format!("row index {} outside 0..{n}", bad.largest_row),
+            });
+        }
+        let inv_diag: Vec<f64> = column_totals
+            .iter()
+            .map(|t| 1.0 / (1.0 - t.diagonal))
             .collect();
         if let Some(i) = inv_diag.iter().position(|d| !d.is_finite()) {
             return Err(LinalgError::Singular {
@@ -191,11 +213,17 @@ impl Leontief {
             Method::DenseLu => Factor::Dense(dense(n, &col_start, &row, &value).partial_piv_lu()),
             _ => Factor::None,
         };
-        let columns = CsrMatrix::from_raw(n, col_start, row, value);
+        // The row indices were checked above.
+        let columns = CsrMatrix::from_raw_checked(n, col_start, row, value);
+        let spectral = column_sum_bounds_of(
+            column_totals.iter().map(|t| t.sum),
+            column_totals.iter().map(|t| t.diagonal),
+        );
         Ok(Leontief {
             n,
             columns,
             inv_diag,
+            column_sum_bounds: spectral,
             blocks: None,
             factor,
             method,
@@ -227,6 +255,12 @@ impl Leontief {
         }
         let real_diagonal = self.inv_diag.iter().any(|d| (1.0 - 1.0 / d).abs() >= 0.05);
         real_diagonal.then(|| Box::new(Jacobi(&self.inv_diag)) as Box<dyn Preconditioner>)
+    }
+
+    /// The spectral bounds that need no product with `A` ([`crate::column_sum_bounds`]),
+    /// found when the system was prepared.
+    pub fn column_sum_bounds(&self) -> SpectralBounds {
+        self.column_sum_bounds
     }
 
     /// The method in use (never [`Method::Auto`]).

@@ -148,6 +148,11 @@ fn gauss_jordan(m: &mut [f64], size: usize) -> Option<Vec<f64>> {
     for i in 0..size {
         inverse[i * size + i] = 1.0;
     }
+    // Columns left of `col` of `m` are already unit vectors, so only `col..` changes. Until a
+    // row swap, row `col` of the inverse is zero right of `col`, so only `..=col` changes there
+    // (an M-matrix never needs a swap: its diagonal is the largest entry of its column).
+    let mut swapped = false;
+    let (mut pivot_m, mut pivot_inverse) = (vec![0.0; size], vec![0.0; size]);
     for col in 0..size {
         let pivot = (col..size)
             .max_by(|&a, &b| m[a * size + col].abs().total_cmp(&m[b * size + col].abs()))?;
@@ -155,31 +160,34 @@ fn gauss_jordan(m: &mut [f64], size: usize) -> Option<Vec<f64>> {
             return None;
         }
         if pivot != col {
+            swapped = true;
             for j in 0..size {
                 m.swap(pivot * size + j, col * size + j);
                 inverse.swap(pivot * size + j, col * size + j);
             }
         }
+        let (m_cols, inverse_cols) = (col..size, 0..if swapped { size } else { col + 1 });
         let scale = 1.0 / m[col * size + col];
-        for j in 0..size {
+        for j in m_cols.clone() {
             m[col * size + j] *= scale;
+        }
+        for j in inverse_cols.clone() {
             inverse[col * size + j] *= scale;
         }
-        let (pivot_m, pivot_inverse) = (
-            m[col * size..(col + 1) * size].to_vec(),
-            inverse[col * size..(col + 1) * size].to_vec(),
-        );
+        pivot_m[m_cols.clone()].copy_from_slice(&m[col * size + col..(col + 1) * size]);
+        pivot_inverse[inverse_cols.clone()]
+            .copy_from_slice(&inverse[col * size..col * size + inverse_cols.end]);
         for row in (0..size).filter(|&r| r != col) {
             let factor = m[row * size + col];
             if factor == 0.0 {
                 continue;
             }
-            let target = &mut m[row * size..(row + 1) * size];
-            for (t, p) in target.iter_mut().zip(&pivot_m) {
+            let target = &mut m[row * size + col..(row + 1) * size];
+            for (t, p) in target.iter_mut().zip(&pivot_m[m_cols.clone()]) {
                 *t -= factor * p;
             }
-            let target = &mut inverse[row * size..(row + 1) * size];
-            for (t, p) in target.iter_mut().zip(&pivot_inverse) {
+            let target = &mut inverse[row * size..row * size + inverse_cols.end];
+            for (t, p) in target.iter_mut().zip(&pivot_inverse[inverse_cols.clone()]) {
                 *t -= factor * p;
             }
         }
@@ -322,6 +330,87 @@ mod tests {
             }
         }
         assert!(gauss_jordan(&mut [1.0, 2.0, 2.0, 4.0], 2).is_none());
+    }
+
+    /// Gauss-Jordan with full-width loops, as it was before the loops were narrowed.
+    fn gauss_jordan_reference(m: &mut [f64], size: usize) -> Option<Vec<f64>> {
+        let mut inverse = vec![0.0; size * size];
+        for i in 0..size {
+            inverse[i * size + i] = 1.0;
+        }
+        for col in 0..size {
+            let pivot = (col..size)
+                .max_by(|&a, &b| m[a * size + col].abs().total_cmp(&m[b * size + col].abs()))?;
+            if m[pivot * size + col] == 0.0 {
+                return None;
+            }
+            if pivot != col {
+                for j in 0..size {
+                    m.swap(pivot * size + j, col * size + j);
+                    inverse.swap(pivot * size + j, col * size + j);
+                }
+            }
+            let scale = 1.0 / m[col * size + col];
+            for j in 0..size {
+                m[col * size + j] *= scale;
+                inverse[col * size + j] *= scale;
+            }
+            let (pivot_m, pivot_inverse) = (
+                m[col * size..(col + 1) * size].to_vec(),
+                inverse[col * size..(col + 1) * size].to_vec(),
+            );
+            for row in (0..size).filter(|&r| r != col) {
+                let factor = m[row * size + col];
+                if factor == 0.0 {
+                    continue;
+                }
+                let target = &mut m[row * size..(row + 1) * size];
+                for (t, p) in target.iter_mut().zip(&pivot_m) {
+                    *t -= factor * p;
+                }
+                let target = &mut inverse[row * size..(row + 1) * size];
+                for (t, p) in target.iter_mut().zip(&pivot_inverse) {
+                    *t -= factor * p;
+                }
+            }
+        }
+        Some(inverse)
+    }
+
+    /// Guards the narrowed loops of `gauss_jordan`: on an M-matrix (no swaps) and on the same
+    /// rows rotated by one (a swap at every column) of 35, the inverse is the one the full
+    /// loops (`gauss_jordan_reference`, the code before) give, bit for bit, and a true inverse.
+    #[test]
+    fn gauss_jordan_inverts_larger_blocks_with_and_without_swaps() {
+        let size = 35;
+        let entry = |i: usize, j: usize| (((i * 7919 + j * 104_729) as f64) * 0.618).sin().abs();
+        let m_matrix: Vec<f64> = (0..size * size)
+            .map(|e| {
+                let (i, j) = (e / size, e % size);
+                if i == j {
+                    1.0
+                } else {
+                    -entry(i, j) / size as f64
+                }
+            })
+            .collect();
+        let rotated: Vec<f64> = (0..size * size)
+            .map(|e| m_matrix[((e / size + 1) % size) * size + e % size])
+            .collect();
+        for original in [m_matrix, rotated] {
+            let inverse = gauss_jordan(&mut original.clone(), size).unwrap();
+            let reference = gauss_jordan_reference(&mut original.clone(), size).unwrap();
+            assert_eq!(inverse, reference);
+            for i in 0..size {
+                for j in 0..size {
+                    let product: f64 = (0..size)
+                        .map(|l| original[i * size + l] * inverse[l * size + j])
+                        .sum();
+                    let want = if i == j { 1.0 } else { 0.0 };
+                    assert!((product - want).abs() < 1e-12, "{i} {j}: {product}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -84,10 +84,18 @@ impl SpectralBounds {
 /// `A'`, which has the spectrum of `A`). On most tables the largest column sum is below 1 and
 /// this alone certifies productiveness.
 pub fn column_sum_bounds(by_columns: &CsrMatrix) -> SpectralBounds {
-    let sums = by_columns.row_sums();
-    let upper = sums.iter().copied().fold(0.0, f64::max);
-    let smallest = sums.iter().copied().fold(f64::INFINITY, f64::min);
-    let diagonal = by_columns.diagonal().into_iter().fold(0.0, f64::max);
+    column_sum_bounds_of(by_columns.row_sums(), by_columns.diagonal())
+}
+
+/// [`column_sum_bounds`] from the column sums and the diagonal of `A`.
+pub(crate) fn column_sum_bounds_of(
+    sums: impl IntoIterator<Item = f64>,
+    diagonal: impl IntoIterator<Item = f64>,
+) -> SpectralBounds {
+    let (upper, smallest) = sums.into_iter().fold((0.0, f64::INFINITY), |(u, s), v| {
+        (f64::max(u, v), f64::min(s, v))
+    });
+    let diagonal = diagonal.into_iter().fold(0.0, f64::max);
     let lower = if smallest.is_finite() {
         diagonal.max(smallest)
     } else {

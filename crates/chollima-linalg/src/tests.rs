@@ -312,3 +312,21 @@ fn diagonal_blocks_are_refused_when_malformed_and_ignored_by_factorisations() {
     let mut lu = Leontief::new(12, &cs, &r, &v, settings(Method::SparseLu)).unwrap();
     assert!(!lu.use_diagonal_blocks(&[0, 4, 8, 12]).unwrap());
 }
+
+/// Guards the single preparation pass of `Leontief::from_columns`: the bounds it finds equal
+/// the ones computed from the matrix afterwards, and a row index out of range is still refused.
+#[test]
+fn prepared_column_sums_equal_the_matrixs_own() {
+    let (cs, r, v) = random_productive(3000, 7, 0.8, 5);
+    let system = Leontief::new(3000, &cs, &r, &v, settings(Method::Iterative)).unwrap();
+    assert_eq!(
+        system.column_sum_bounds(),
+        column_sum_bounds(system.by_columns())
+    );
+    let mut bad = r.clone();
+    bad[4000] = 3000;
+    assert!(matches!(
+        Leontief::new(3000, &cs, &bad, &v, settings(Method::Iterative)),
+        Err(LinalgError::Malformed { .. })
+    ));
+}
