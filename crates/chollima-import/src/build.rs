@@ -231,7 +231,9 @@ pub(crate) fn table_to_columns(
             report,
         );
     }
-    SparseColumns::from_raw(n, count, row, value)
+    // Built in order above: each column's rows increase (sorted when the table's rows were not
+    // in product order, duplicates refused), all of them below n.
+    SparseColumns::from_raw_ordered(n, count, row, value)
 }
 
 /// What one thread of [`table_to_columns`]'s first pass found in its range of columns.

@@ -55,6 +55,33 @@ impl SparseColumns {
         }
     }
 
+    /// [`SparseColumns::from_raw`] without the pass over every entry (the length checks stay),
+    /// for arrays their caller has just built in order, as an importer's transposition does:
+    /// that pass was 0.4 ms of WIOD's 27 ms import and analysis. Debug builds still make it.
+    pub fn from_raw_ordered(
+        nrows: usize,
+        col_start: Vec<usize>,
+        row: Vec<u32>,
+        value: Vec<f64>,
+    ) -> Self {
+        if cfg!(debug_assertions) {
+            return Self::from_raw(nrows, col_start, row, value);
+        }
+        assert!(!col_start.is_empty(), "col_start needs ncols + 1 entries");
+        assert_eq!(row.len(), value.len(), "row and value lengths differ");
+        assert_eq!(
+            *col_start.last().unwrap(),
+            row.len(),
+            "last col_start must equal nnz"
+        );
+        SparseColumns {
+            nrows,
+            col_start,
+            row,
+            value,
+        }
+    }
+
     /// Builds from per-column lists of `(row, value)`; each list is sorted here.
     ///
     /// # Panics
