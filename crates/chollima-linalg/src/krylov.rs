@@ -245,6 +245,25 @@ pub fn solve_block(
         update(&mut s, &r, &v, k, |j, sv, rv, vv| {
             *sv = if active[j] { rv - alpha[j] * vv } else { rv };
         });
+        // A column whose half-step residual `s` is already small enough stops here with
+        // `x + alpha p`; when all have, the iteration's second product is saved.
+        let s_norms = dots(&s, &s, k);
+        let half_done: Vec<bool> = (0..k)
+            .map(|j| active[j] && s_norms[j].sqrt() <= goal[j])
+            .collect();
+        if half_done.iter().any(|&h| h) {
+            update(x, p_hat, p_hat, k, |j, xv, pv, _| {
+                if half_done[j] {
+                    *xv += alpha[j] * pv;
+                }
+            });
+            for j in 0..k {
+                active[j] &= !half_done[j];
+            }
+            if !active.iter().any(|&a| a) {
+                break;
+            }
+        }
         let s_hat: &[f64] = match preconditioner {
             Some(pc) => {
                 pc.apply(&s, k, &mut z);
