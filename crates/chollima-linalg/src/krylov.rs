@@ -100,7 +100,7 @@ fn dot_pair(a: &[f64], b: &[f64], c: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
         .reduce(|| (vec![0.0; k], vec![0.0; k]), add_pairs)
 }
 
-/// Adds two pairs of per-column sums (the reduction of [`dot_pair`] and [`update_residual`]).
+/// Adds two pairs of per-column sums (the reduction of [`dot_pair`] and [`subtract_scaled`]).
 fn add_pairs(
     (mut a1, mut a2): (Vec<f64>, Vec<f64>),
     (b1, b2): (Vec<f64>, Vec<f64>),
@@ -110,8 +110,9 @@ fn add_pairs(
     (a1, a2)
 }
 
-/// `r = s - omega t` on the active columns; returns `(r . r, r_hat . r)` per column.
-fn update_residual(
+/// `r = s - omega t` on the active columns (the others keep what they hold, which nothing
+/// reads); returns `(r . r, r_hat . r)` per column, from the same pass.
+fn subtract_scaled(
     r: &mut [f64],
     s: &[f64],
     t: &[f64],
@@ -242,12 +243,10 @@ pub fn solve_block(
                 }
             }
         }
-        update(&mut s, &r, &v, k, |j, sv, rv, vv| {
-            *sv = if active[j] { rv - alpha[j] * vv } else { rv };
-        });
-        // A column whose half-step residual `s` is already small enough stops here with
-        // `x + alpha p`; when all have, the iteration's second product is saved.
-        let s_norms = dots(&s, &s, k);
+        // s = r - alpha v, with |s|^2 in the same pass. A column whose half-step residual `s`
+        // is already small enough stops here with `x + alpha p`; when all have, the
+        // iteration's second product is saved.
+        let (s_norms, _) = subtract_scaled(&mut s, &r, &v, &r_hat, &alpha, &active, k);
         let half_done: Vec<bool> = (0..k)
             .map(|j| active[j] && s_norms[j].sqrt() <= goal[j])
             .collect();
@@ -284,7 +283,7 @@ pub fn solve_block(
             }
         });
         // r = s - omega t, with |r|^2 and r_hat . r (the next rho) in the same pass.
-        let (norms, next_rho) = update_residual(&mut r, &s, &t, &r_hat, &omega, &active, k);
+        let (norms, next_rho) = subtract_scaled(&mut r, &s, &t, &r_hat, &omega, &active, k);
         rho = std::mem::replace(&mut rho_new, next_rho);
         for j in 0..k {
             if !active[j] {
