@@ -19,44 +19,33 @@ use clap::Parser;
 use chollima_engine::EngineError;
 
 /// mimalloc instead of the system allocator: a one-shot process touches fresh memory for every
-/// large buffer, and the system allocator's page faults were a third of reading a table. See
-/// BENCHMARKS.md ("Allocator").
+/// large buffer, and the system allocator's page faults were a third of reading a table. Its v2
+/// line, not v3: v3 places each thread's pages of each size class in regions of their own, and
+/// under transparent huge pages every touched 2 MiB region is cleared whole (36 against 28 MiB
+/// of huge pages on WIOD, 1 ms of its 25). See BENCHMARKS.md ("WIOD, sixth run").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// `mi_option_purge_delay` in mimalloc's `mimalloc.h` (v2 and v3 alike); libmimalloc-sys does
-/// not name it.
+/// `mi_option_purge_delay` in mimalloc's `mimalloc.h`; libmimalloc-sys does not name it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Tunes mimalloc for a one-shot process, leaving alone any option the user set through its
-/// environment variable:
+/// Tunes mimalloc for a one-shot process, unless the user set `MIMALLOC_PURGE_DELAY`: no
+/// purging of freed memory back to the OS, as the process ends soon, and handing pages back
+/// only to fault them in again cost a few milliseconds of WIOD's 50 (BENCHMARKS.md).
 ///
-/// - 2 MiB pages (transparent huge pages where the kernel allows them): one page fault per
-///   2 MiB instead of per 4 KiB, and fewer TLB misses in the scattered products;
-/// - no purging of freed memory back to the OS: the process ends soon, and handing pages back
-///   only to fault them in again cost a few milliseconds of WIOD's 50 (BENCHMARKS.md).
+/// mimalloc's own default already asks for transparent huge pages (`MIMALLOC_ALLOW_THP=0`
+/// turns them off): one page fault per 2 MiB instead of per 4 KiB, and fewer TLB misses in the
+/// scattered products.
 fn tune_allocator() {
-    let user_set = |names: &[&str]| names.iter().any(|name| std::env::var_os(name).is_some());
-    let choices = [
-        (
-            &["MIMALLOC_LARGE_OS_PAGES", "MIMALLOC_ALLOW_LARGE_OS_PAGES"][..],
-            libmimalloc_sys::mi_option_large_os_pages,
-            1,
-        ),
-        (
-            &["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"][..],
-            MI_OPTION_PURGE_DELAY,
-            -1,
-        ),
-    ];
-    for (names, option, value) in choices {
-        if !user_set(names) {
-            // SAFETY: sets one of mimalloc's options, a plain integer it reads when it next
-            // maps or frees memory; no memory is touched and no invariant of Rust is involved.
-            #[allow(unsafe_code)]
-            unsafe {
-                libmimalloc_sys::mi_option_set(option, value);
-            }
+    let user_set = ["MIMALLOC_PURGE_DELAY", "MIMALLOC_RESET_DELAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some());
+    if !user_set {
+        // SAFETY: sets one of mimalloc's options, a plain integer it reads when it next frees
+        // memory; no memory is touched and no invariant of Rust is involved.
+        #[allow(unsafe_code)]
+        unsafe {
+            libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
         }
     }
 }
