@@ -102,45 +102,41 @@ pub fn import(
     }
     let products = imported.economy.products.len();
     let nonzeros = imported.economy.inputs.nnz();
-    if let (None, Some((out, options))) = (destination.package, destination.analysis) {
+    let analysis = if let (None, Some((out, options))) = (destination.package, destination.analysis)
+    {
         // Nothing else needs the economy: the analysis takes `A` out of it instead of a copy.
-        let analysis = crate::analyze::analyze_owned(
+        Some(crate::analyze::analyze_owned(
             imported.economy,
             Diagnostics::new(),
             Vec::new(),
             out,
             options,
             observer,
-        )?;
-        return Ok(ImportReport {
-            products,
-            nonzeros,
-            report: imported.report,
-            timings,
-            package: None,
-            analysis: Some(analysis),
-        });
-    }
-    let economy = &imported.economy;
-    let write = || match destination.package {
-        Some(out) => {
-            let start = std::time::Instant::now();
-            chollima_package::write(economy, out)?;
-            Ok::<_, EngineError>(Some(start.elapsed().as_secs_f64()))
+        )?)
+    } else {
+        let economy = &imported.economy;
+        let write = || match destination.package {
+            Some(out) => {
+                let start = std::time::Instant::now();
+                chollima_package::write(economy, out)?;
+                Ok::<_, EngineError>(Some(start.elapsed().as_secs_f64()))
+            }
+            None => Ok(None),
+        };
+        let analyse = || {
+            destination
+                .analysis
+                .map(|(out, options)| {
+                    crate::analyze::analyze_economy(economy, out, options, observer)
+                })
+                .transpose()
+        };
+        let (written, analysis) = rayon::join(write, analyse);
+        if let Some(seconds) = written? {
+            timings.push(("writing".into(), seconds));
         }
-        None => Ok(None),
+        analysis?
     };
-    let analyse = || {
-        destination
-            .analysis
-            .map(|(out, options)| crate::analyze::analyze_economy(economy, out, options, observer))
-            .transpose()
-    };
-    let (written, analysis) = rayon::join(write, analyse);
-    if let Some(seconds) = written? {
-        timings.push(("writing".into(), seconds));
-    }
-    let analysis = analysis?;
     Ok(ImportReport {
         products,
         nonzeros,
