@@ -23,6 +23,8 @@ use crate::lp::LinearProgram;
 pub const FEASIBILITY_TOLERANCE: f64 = 1e-9;
 /// Leontief corrections before the shortfall is taken from lambda instead.
 const CORRECTION_ROUNDS: usize = 3;
+/// Rounds of the repair's search for the products a plan makes (each one Leontief solve).
+const ACTIVE_SET_ROUNDS: usize = 32;
 /// Reduced costs this close to zero (relative to their terms) count as zero in the bound: the
 /// rounding of the projection's last sweep, far below the gaps certified.
 const DUAL_ROUNDING: f64 = 1e-11;
@@ -180,10 +182,11 @@ fn fixed_production(
 /// every other product is made with the mix of techniques `x` uses for it, and lambda is the
 /// largest the limits allow. Gross outputs are affine in lambda, `g = lambda g_t + g_0`, from
 /// one Leontief solve with two right-hand sides, so every limit is a bound on lambda. Products
-/// that fixed supply already covers at that lambda are not made at all, and the solve repeated.
+/// that fixed supply already covers at that lambda are not made at all, products that then
+/// lack something are made again, and the solve repeated until the set settles.
 /// Without `fix_saturated` every technique scales with lambda: a lower lambda, but a plan even
 /// where the iterate's saturated techniques need more than they can get.
-fn technology_point(
+pub(crate) fn technology_point(
     economy: &Economy,
     model: &PlanLp,
     x: &[f64],
@@ -302,20 +305,31 @@ fn technology_point(
     }
 
     let sizes = row_sizes(lp, &x);
+    // The products the plan makes: those with a mix, less those set aside because the rest of
+    // the plan already covers them (a surplus). Setting one aside can raise what others need
+    // (its negative production had supplied them), so a product set aside comes back when its
+    // requirement turns positive: an active-set search, checked at the end like any point.
+    let mix = per_product;
+    let mut set_aside = vec![false; n];
+    let active = |set_aside: &[bool]| -> Vec<Vec<usize>> {
+        mix.iter()
+            .zip(set_aside)
+            .map(|(list, &aside)| if aside { Vec::new() } else { list.clone() })
+            .collect()
+    };
+    let mut per_product = active(&set_aside);
     let mut lambda = f64::NAN;
     let mut unbounded = false;
-    for _ in 0..CORRECTION_ROUNDS + 1 {
+    for _ in 0..ACTIVE_SET_ROUNDS {
         let (per_lambda, base) = mixed_solve(economy, &shares, &per_product, &target, &constant)?;
         let mut bounds = LambdaBounds::new(
             lp.col_lower[current.column],
             lp.col_upper[current.column],
             (),
         );
-        for i in 0..n {
-            if per_product[i].is_empty() {
-                // Nothing more can be made: the requirement must be covered already.
-                bounds.limit(per_lambda[i], base[i], 0.0, sizes[i], ());
-            }
+        for i in (0..n).filter(|&i| mix[i].is_empty()) {
+            // Nothing more can be made: the requirement must be covered already.
+            bounds.limit(per_lambda[i], base[i], 0.0, sizes[i], ());
         }
         let mut row_a = trade_use.clone();
         let mut row_b = fixed_use.clone();
@@ -350,15 +364,21 @@ fn technology_point(
         } else {
             (high - 1e-10 * high.abs()).max(low)
         };
-        // Products with a surplus at that lambda are not made at all; solve again without them.
-        let mut surplus = false;
-        for i in 0..n {
-            if !per_product[i].is_empty() && lambda * per_lambda[i] + base[i] < 0.0 {
-                per_product[i].clear();
-                surplus = true;
+        // Made products with a surplus at that lambda are set aside; products set aside that
+        // now lack something are made again.
+        let mut changed = false;
+        for i in (0..n).filter(|&i| !mix[i].is_empty()) {
+            let requirement = lambda * per_lambda[i] + base[i];
+            let tolerance = FEASIBILITY_TOLERANCE * (sizes[i] + base[i].abs());
+            if !set_aside[i] && requirement < 0.0 {
+                set_aside[i] = true;
+                changed = true;
+            } else if set_aside[i] && requirement > tolerance {
+                set_aside[i] = false;
+                changed = true;
             }
         }
-        if !surplus {
+        if !changed {
             for (i, list) in per_product.iter().enumerate() {
                 for &k in list {
                     let per = shares[k] / techniques.output[k];
@@ -367,6 +387,7 @@ fn technology_point(
             }
             break;
         }
+        per_product = active(&set_aside);
         lambda = f64::NAN;
     }
     if lambda.is_nan() {

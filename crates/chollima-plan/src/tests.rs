@@ -444,3 +444,40 @@ fn harmony_converges_on_hub_goods_and_pure_intermediates_and_is_certified() {
         }
     }
 }
+
+/// Regression: the repair set aside, all at once, every product the rest of the plan
+/// over-covered at the lambda it found, and failed when that left one of them short. Here the
+/// capped technique of `j` makes more `j` than the plan needs, so `j`'s variable technique runs
+/// backwards and hands back the `i` it would use; with `j` set aside, `i` (also over-covered
+/// before) is short by 1, which only its variable technique can make. The repair now brings
+/// `i` back and finds lambda = 4.
+#[test]
+fn the_repair_brings_back_a_product_that_setting_another_aside_left_short() {
+    let economy = Builder::new(&["k", "j", "i"], &[("labour", 5.0)])
+        .technique("tk", 0, &[1.0], &[])
+        .technique("tj1", 1, &[0.0], &[(2, 0.5)])
+        .capacity(10.0)
+        .technique("tj2", 1, &[1.0], &[(2, 0.5)])
+        .technique("ti1", 2, &[0.0], &[])
+        .capacity(4.0)
+        .technique("ti2", 2, &[1.0], &[])
+        .target(0, "food", 1.0)
+        .target(1, "food", 1.0)
+        .build();
+    let model = crate::formulation::PlanLp::new(&economy, 1);
+    // Columns: the five techniques, then lambda. tj1 and ti1 at capacity, tj2 and ti2 barely
+    // running.
+    let iterate = [7.6, 10.0, 0.1, 4.0, 0.1, 7.6];
+    let (point, lambda) = crate::certify::technology_point(&economy, &model, &iterate, true, true)
+        .expect("the repair finds a feasible plan");
+    assert!(crate::certify::rows_feasible(&model.lp, &point));
+    assert!((lambda - 4.0).abs() < 1e-6, "lambda {lambda}");
+    assert_eq!(
+        point[2], 0.0,
+        "j is set aside: its variable technique stops"
+    );
+    assert!(
+        (point[4] - 1.0).abs() < 1e-6,
+        "i's variable technique makes the 1 it lacks"
+    );
+}
