@@ -43,13 +43,14 @@ fn dots(a: &[f64], b: &[f64], k: usize) -> Vec<f64> {
             }
             s
         })
-        .reduce(
-            || vec![0.0; k],
-            |mut s, t| {
-                s.iter_mut().zip(t).for_each(|(a, b)| *a += b);
-                s
-            },
-        )
+        // Collected in block order and added in that order: a reduction tree that follows
+        // rayon's work stealing would round differently from run to run.
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(vec![0.0; k], |mut s, t| {
+            s.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+            s
+        })
 }
 
 /// `f(j, &mut out[i, j], a[i, j], b[i, j])` in parallel, in large row blocks.
@@ -97,10 +98,13 @@ fn dot_pair(a: &[f64], b: &[f64], c: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
             }
             (ab, ac)
         })
-        .reduce(|| (vec![0.0; k], vec![0.0; k]), add_pairs)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold((vec![0.0; k], vec![0.0; k]), add_pairs)
 }
 
-/// Adds two pairs of per-column sums (the reduction of [`dot_pair`] and [`subtract_scaled`]).
+/// Adds two pairs of per-column sums (the reduction of [`dot_pair`] and [`subtract_scaled`],
+/// folded in block order like [`dots`], so the sums are the same in every run).
 fn add_pairs(
     (mut a1, mut a2): (Vec<f64>, Vec<f64>),
     (b1, b2): (Vec<f64>, Vec<f64>),
@@ -144,7 +148,9 @@ fn subtract_scaled(
             }
             (rr, hr)
         })
-        .reduce(|| (vec![0.0; k], vec![0.0; k]), add_pairs)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold((vec![0.0; k], vec![0.0; k]), add_pairs)
 }
 
 /// `y = (I - M) x` for a block.
@@ -376,4 +382,32 @@ fn jacobi(
             });
     }
     max_iterations
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: block sums were combined in a tree that follows rayon's work stealing, so
+    /// the same solve could round differently from run to run. They are added in block order:
+    /// block sums of 1e16, 1, 1, -1e16, 1 give exactly 1 (in order, each 1 added to 1e16 is
+    /// rounded away, less 1e16 is 0, then 1), where a tree of halves gives 0 or 2.
+    #[test]
+    fn block_sums_are_added_in_block_order() {
+        const BLOCK: usize = 1 << 14;
+        let k = 2;
+        let block_sums = [1e16, 1.0, 1.0, -1e16, 1.0];
+        let mut a = vec![0.0; block_sums.len() * BLOCK * k];
+        for (b, &sum) in block_sums.iter().enumerate() {
+            // One entry per block carries its sum, in both columns.
+            a[b * BLOCK * k] = sum;
+            a[b * BLOCK * k + 1] = sum;
+        }
+        let ones = vec![1.0; a.len()];
+        for _ in 0..20 {
+            assert_eq!(dots(&a, &ones, k), vec![1.0, 1.0]);
+            let (ab, ac) = dot_pair(&a, &ones, &ones, k);
+            assert_eq!((ab, ac), (vec![1.0, 1.0], vec![1.0, 1.0]));
+        }
+    }
 }

@@ -9,7 +9,7 @@
 //!
 //! Every iteration is two sparse products, `K x` by rows and `K'y` by columns, both run in
 //! parallel (rayon) over a CSR and a CSC copy of the scaled matrix, with the projections fused
-//! into the same pass. The method knows nothing about plans: it hands its iterates, unscaled,
+//! into the same pass. Parallel sums are added in chunk order, so a run is the same every time. The method knows nothing about plans: it hands its iterates, unscaled,
 //! to a `check` callback that certifies them (makes them feasible, bounds the optimum by weak
 //! duality) and says when to stop.
 
@@ -442,6 +442,8 @@ pub fn solve(
                     }
                     dx2
                 })
+                .collect::<Vec<f64>>()
+                .iter()
                 .sum();
             let x_view = &x_new;
             let (dy2, interaction): (f64, f64) = kx_new
@@ -466,7 +468,9 @@ pub fn solve(
                     }
                     (dy2, interaction)
                 })
-                .reduce(|| (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+                .collect::<Vec<(f64, f64)>>()
+                .into_iter()
+                .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
             let movement = 0.5 * weight * dx2 + 0.5 * dy2 / weight;
             let limit = if interaction.abs() > 0.0 {
                 movement / interaction.abs()
