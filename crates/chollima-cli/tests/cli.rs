@@ -630,6 +630,14 @@ fn the_first_order_method_matches_highs_within_its_certified_gap() {
         first_order["gap"].as_f64().unwrap() <= 1e-7,
         "{first_order}"
     );
+    // Every stage says how many iterations the first-order method took; HiGHS's say null.
+    for (stages, first) in [(&first_order["stages"], true), (&exact["stages"], false)] {
+        for stage in stages.as_array().unwrap() {
+            let iterations = &stage["iterations"];
+            assert_eq!(iterations.as_u64().is_some_and(|i| i > 0), first, "{stage}");
+            assert_eq!(iterations.is_null(), !first, "{stage}");
+        }
+    }
     for (group, value) in exact["lambda"].as_object().unwrap() {
         let (want, got) = (
             value.as_f64().unwrap(),
@@ -773,6 +781,9 @@ fn five_year_plans_write_a_row_per_year_and_technique() {
     );
     let certified = self::summary(&first_order_out);
     assert_eq!(certified["method"], "pdlp", "{certified}");
+    for stage in certified["stages"].as_array().unwrap() {
+        assert!(stage["iterations"].as_u64().is_some(), "{stage}");
+    }
     let found = sum_of_lambdas(&certified, "all");
     assert!(found <= exact * (1.0 + 1e-7), "{found} > {exact}");
     if code == Some(0) {

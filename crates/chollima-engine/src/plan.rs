@@ -352,7 +352,7 @@ fn summary(plan: &Plan) -> serde_json::Value {
         "seconds": plan.seconds,
         "stages": plan.stages.iter().map(|s| json!({
             "group": s.group, "status": s.status.name(), "lambda": number(s.lambda),
-            "gap": number(s.gap), "seconds": s.seconds,
+            "gap": number(s.gap), "seconds": s.seconds, "iterations": s.iterations,
         })).collect::<Vec<_>>(),
         "diagnosis": diagnosis,
     })

@@ -196,7 +196,7 @@ pub(crate) fn summary(plan: &MultiYearPlan, first_year: u32) -> serde_json::Valu
         "seconds": plan.seconds,
         "stages": plan.stages.iter().map(|s| json!({
             "group": s.group, "status": s.status.name(), "sum_of_lambdas": number(s.total),
-            "gap": number(s.gap), "seconds": s.seconds,
+            "gap": number(s.gap), "seconds": s.seconds, "iterations": s.iterations,
         })).collect::<Vec<_>>(),
         "investing_techniques": plan.model.expansions.len(),
     })

@@ -160,6 +160,9 @@ pub struct Stage {
     /// Certified relative duality gap of this stage's LP.
     pub gap: f64,
     pub seconds: f64,
+    /// Iterations of the first-order, merit-order or harmony method (`None` for HiGHS and the
+    /// closed form).
+    pub iterations: Option<usize>,
 }
 
 /// Use of one resource (foreign exchange included, as `foreign_exchange`).
@@ -245,18 +248,18 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
         }
         let group = &model.groups[g];
-        let solution = if method == Method::Harmony {
-            harmony::solve_stage(
+        let (solution, iterations) = if method == Method::Harmony {
+            let (solution, iterations) = harmony::solve_stage(
                 economy,
                 &model,
                 settings.gap,
                 &settings.harmony,
                 settings.progress.as_ref(),
                 &group.name,
-            )
-            .0
+            );
+            (solution, Some(iterations))
         } else if method == Method::Merit {
-            merit::solve_stage(
+            let (solution, iterations) = merit::solve_stage(
                 economy,
                 &model,
                 settings.gap,
@@ -265,13 +268,13 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     .map(|s| (s.x.as_slice(), s.row_dual.as_slice())),
                 settings.progress.as_ref(),
                 &group.name,
-            )
-            .0
+            );
+            (solution, Some(iterations))
         } else if method == Method::Pdlp {
             let warm = last
                 .as_ref()
                 .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
-            first_order::solve_stage(
+            let (solution, iterations) = first_order::solve_stage(
                 economy,
                 &model,
                 settings.gap,
@@ -279,10 +282,10 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 warm,
                 settings.progress.as_ref(),
                 &group.name,
-            )
-            .0
+            );
+            (solution, Some(iterations))
         } else {
-            highs_solver::solve(&model.lp, &settings.highs)
+            (highs_solver::solve(&model.lp, &settings.highs), None)
         };
         // A first-order run stopped by a limit still returns its best certified feasible plan.
         let stopped_with_plan = !solution.status.solved() && !solution.x.is_empty();
@@ -297,6 +300,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             lambda,
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
+            iterations,
         });
         if stopped_with_plan {
             return finish(economy, &model, &solution, stages, method.name(), start);
@@ -358,6 +362,7 @@ fn closed_plan(
         lambda: closed.lambda,
         gap: relative_gap(objective, dual_bound),
         seconds: start.elapsed().as_secs_f64(),
+        iterations: None,
     };
     let solution = LpSolution {
         status: Status::Optimal,

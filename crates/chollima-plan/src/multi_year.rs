@@ -272,6 +272,8 @@ pub struct YearStage {
     pub total: f64,
     pub gap: f64,
     pub seconds: f64,
+    /// Iterations of the first-order method (`None` for HiGHS).
+    pub iterations: Option<usize>,
 }
 
 /// The multi-year plan: the LP, its last stage's point and the stages.
@@ -376,7 +378,7 @@ fn plan_years_first_order(
         reduced.follow(&model);
         // PDHG runs on the reduced form; the certificates work on the stock form, and the
         // incumbent keeps reduced points.
-        let solution = {
+        let (solution, iterations) = {
             let certificates = YearCertificates::new(economy, &model, &implied)
                 .expect("the stage objective names a group");
             let to_reduced =
@@ -404,7 +406,7 @@ fn plan_years_first_order(
                 let (bound, y) = certificates.upper_bound(&y);
                 incumbent.offer_bound(Some((bound, reduced.reduced_multipliers(&y))));
             };
-            first_order::run(&stage, warm, first_plan, &mut certify).0
+            first_order::run(&stage, warm, first_plan, &mut certify)
         };
         let has_plan = !solution.x.is_empty();
         stages.push(YearStage {
@@ -417,6 +419,7 @@ fn plan_years_first_order(
             },
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
+            iterations: Some(iterations),
         });
         // A run stopped by a limit still returns its best certified plan, and ends there.
         if !solution.status.solved() || !has_plan {
@@ -471,6 +474,7 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
             total,
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
+            iterations: None,
         });
         if !solved {
             return MultiYearPlan::assemble(
