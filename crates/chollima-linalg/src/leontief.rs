@@ -322,23 +322,18 @@ impl Leontief {
                     &scatter
                 };
                 let mut b = vec![0.0; n * k];
-                let mut x = vec![0.0; n * k];
                 b.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
                     for j in 0..k {
                         row[j] = rhs[j][i];
                     }
                 });
-                // Start from zero, where the residual is b and costs no pass over the matrix
-                // (starting from b, the first term of the Neumann series, saved no iteration
-                // on WIOD: 7 either way).
                 let preconditioner = self.preconditioner(if transpose { 0 } else { k });
-                let info = krylov::solve_block(
+                let (x, info) = krylov::solve_block(
                     m,
                     preconditioner.as_deref(),
                     &self.inv_diag,
                     &b,
                     k,
-                    &mut x,
                     &self.settings.iterative,
                 );
                 iterations = info.iterations;
@@ -405,17 +400,14 @@ impl Leontief {
                 row[j] = column(j)[i];
             }
         });
-        // From zero, as in `solve`.
-        let mut x = vec![0.0; n * k];
         let fused = Fused::new(&self.columns);
         let preconditioner = self.preconditioner(h);
-        let info = krylov::solve_block(
+        let (x, info) = krylov::solve_block(
             &fused,
             preconditioner.as_deref(),
             &self.inv_diag,
             &b,
             k,
-            &mut x,
             &self.settings.iterative,
         );
         // True residuals of all columns in one more fused pass, rather than one pass each.
