@@ -29,9 +29,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `mi_option_purge_delay` in mimalloc's `mimalloc.h`; libmimalloc-sys does not name it.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Tunes mimalloc for a one-shot process, unless the user set `MIMALLOC_PURGE_DELAY`: no
-/// purging of freed memory back to the OS, as the process ends soon, and handing pages back
-/// only to fault them in again cost a few milliseconds of WIOD's 50 (BENCHMARKS.md).
+/// Tunes mimalloc for a one-shot command (every command but `serve`), unless the user set
+/// `MIMALLOC_PURGE_DELAY`: no purging of freed memory back to the OS, as the process ends soon,
+/// and handing pages back only to fault them in again cost a few milliseconds of WIOD's 50
+/// (BENCHMARKS.md).
 ///
 /// mimalloc's own default already asks for transparent huge pages (`MIMALLOC_ALLOW_THP=0`
 /// turns them off): one page fault per 2 MiB instead of per 4 KiB, and fewer TLB misses in the
@@ -51,8 +52,11 @@ fn tune_allocator() {
 }
 
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = args::Cli::parse();
+    // A server lives on: it keeps mimalloc's default of handing freed memory back to the OS.
+    if !matches!(cli.command, args::Command::Serve(_)) {
+        tune_allocator();
+    }
     let quiet = cli.quiet;
     match commands::run(cli) {
         Ok(code) => code,
