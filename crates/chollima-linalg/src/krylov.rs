@@ -32,7 +32,8 @@ impl Default for IterativeSettings {
 /// Dots of the `k` interleaved columns of `a` and `b`.
 fn dots(a: &[f64], b: &[f64], k: usize) -> Vec<f64> {
     const BLOCK: usize = 1 << 14;
-    a.par_chunks(BLOCK * k)
+    let parts = a
+        .par_chunks(BLOCK * k)
         .zip(b.par_chunks(BLOCK * k))
         .map(|(x, y)| {
             let mut s = vec![0.0; k];
@@ -42,15 +43,11 @@ fn dots(a: &[f64], b: &[f64], k: usize) -> Vec<f64> {
                 }
             }
             s
-        })
-        // Collected in block order and added in that order: a reduction tree that follows
-        // rayon's work stealing would round differently from run to run.
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(vec![0.0; k], |mut s, t| {
-            s.iter_mut().zip(t).for_each(|(a, b)| *a += b);
-            s
-        })
+        });
+    crate::fold_in_order(parts, vec![0.0; k], |mut s, t| {
+        s.iter_mut().zip(t).for_each(|(a, b)| *a += b);
+        s
+    })
 }
 
 /// `f(j, &mut out[i, j], a[i, j], b[i, j])` in parallel, in large row blocks.
@@ -81,7 +78,8 @@ fn update(
 /// `(a . b, a . c)` per column, in one pass.
 fn dot_pair(a: &[f64], b: &[f64], c: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
     const ROWS: usize = 1 << 13;
-    a.par_chunks(ROWS * k)
+    let parts = a
+        .par_chunks(ROWS * k)
         .zip(b.par_chunks(ROWS * k))
         .zip(c.par_chunks(ROWS * k))
         .map(|((a, b), c)| {
@@ -97,14 +95,12 @@ fn dot_pair(a: &[f64], b: &[f64], c: &[f64], k: usize) -> (Vec<f64>, Vec<f64>) {
                 }
             }
             (ab, ac)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold((vec![0.0; k], vec![0.0; k]), add_pairs)
+        });
+    crate::fold_in_order(parts, (vec![0.0; k], vec![0.0; k]), add_pairs)
 }
 
 /// Adds two pairs of per-column sums (the reduction of [`dot_pair`] and [`subtract_scaled`],
-/// folded in block order like [`dots`], so the sums are the same in every run).
+/// folded in block order by [`crate::fold_in_order`]).
 fn add_pairs(
     (mut a1, mut a2): (Vec<f64>, Vec<f64>),
     (b1, b2): (Vec<f64>, Vec<f64>),
@@ -126,7 +122,8 @@ fn subtract_scaled(
     k: usize,
 ) -> (Vec<f64>, Vec<f64>) {
     const ROWS: usize = 1 << 13;
-    r.par_chunks_mut(ROWS * k)
+    let parts = r
+        .par_chunks_mut(ROWS * k)
         .zip(s.par_chunks(ROWS * k))
         .zip(t.par_chunks(ROWS * k))
         .zip(r_hat.par_chunks(ROWS * k))
@@ -147,10 +144,8 @@ fn subtract_scaled(
                 }
             }
             (rr, hr)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold((vec![0.0; k], vec![0.0; k]), add_pairs)
+        });
+    crate::fold_in_order(parts, (vec![0.0; k], vec![0.0; k]), add_pairs)
 }
 
 /// `y = (I - M) x` for a block.

@@ -44,6 +44,17 @@ pub enum LinalgError {
     Singular { detail: String },
 }
 
+/// Folds the items of a parallel iterator (partial sums of chunks, say) in their index order,
+/// never in a tree that follows rayon's work stealing: floating-point sums then round the same
+/// way in every run.
+pub fn fold_in_order<T: Send>(
+    parts: impl rayon::iter::IndexedParallelIterator<Item = T>,
+    init: T,
+    add: impl FnMut(T, T) -> T,
+) -> T {
+    parts.collect::<Vec<T>>().into_iter().fold(init, add)
+}
+
 /// Splits a block of interleaved vectors (`width` values per row) into the parts that hold the
 /// rows of each range, so parallel tasks each own theirs. The ranges are consecutive, from 0.
 pub(crate) fn split_rows(

@@ -165,6 +165,11 @@ pub struct Stage {
     pub iterations: Option<usize>,
 }
 
+/// A stage's solution with its iteration count, as [`Stage::iterations`] holds it.
+fn counted((solution, iterations): (LpSolution, usize)) -> (LpSolution, Option<usize>) {
+    (solution, Some(iterations))
+}
+
 /// Use of one resource (foreign exchange included, as `foreign_exchange`).
 #[derive(Debug, Clone)]
 pub struct ResourceUse {
@@ -248,44 +253,39 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
         }
         let group = &model.groups[g];
-        let (solution, iterations) = if method == Method::Harmony {
-            let (solution, iterations) = harmony::solve_stage(
+        let warm = last
+            .as_ref()
+            .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
+        let progress = settings.progress.as_ref();
+        // The iterative methods say how many iterations they took; HiGHS is not asked.
+        let (solution, iterations) = match method {
+            Method::Harmony => counted(harmony::solve_stage(
                 economy,
                 &model,
                 settings.gap,
                 &settings.harmony,
-                settings.progress.as_ref(),
+                progress,
                 &group.name,
-            );
-            (solution, Some(iterations))
-        } else if method == Method::Merit {
-            let (solution, iterations) = merit::solve_stage(
+            )),
+            Method::Merit => counted(merit::solve_stage(
                 economy,
                 &model,
                 settings.gap,
                 &settings.merit,
-                last.as_ref()
-                    .map(|s| (s.x.as_slice(), s.row_dual.as_slice())),
-                settings.progress.as_ref(),
+                warm,
+                progress,
                 &group.name,
-            );
-            (solution, Some(iterations))
-        } else if method == Method::Pdlp {
-            let warm = last
-                .as_ref()
-                .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
-            let (solution, iterations) = first_order::solve_stage(
+            )),
+            Method::Pdlp => counted(first_order::solve_stage(
                 economy,
                 &model,
                 settings.gap,
                 &settings.pdlp,
                 warm,
-                settings.progress.as_ref(),
+                progress,
                 &group.name,
-            );
-            (solution, Some(iterations))
-        } else {
-            (highs_solver::solve(&model.lp, &settings.highs), None)
+            )),
+            Method::Highs | Method::Auto => (highs_solver::solve(&model.lp, &settings.highs), None),
         };
         // A first-order run stopped by a limit still returns its best certified feasible plan.
         let stopped_with_plan = !solution.status.solved() && !solution.x.is_empty();

@@ -9,12 +9,14 @@
 //!
 //! Every iteration is two sparse products, `K x` by rows and `K'y` by columns, both run in
 //! parallel (rayon) over a CSR and a CSC copy of the scaled matrix, with the projections fused
-//! into the same pass. Parallel sums are added in chunk order, so a run is the same every time. The method knows nothing about plans: it hands its iterates, unscaled,
-//! to a `check` callback that certifies them (makes them feasible, bounds the optimum by weak
+//! into the same pass. Parallel sums are added in chunk order
+//! ([`chollima_linalg::fold_in_order`]), so a run is the same every time. The method knows
+//! nothing about plans: it hands its iterates, unscaled, to a `check` callback that certifies them (makes them feasible, bounds the optimum by weak
 //! duality) and says when to stop.
 
 use std::time::Instant;
 
+use chollima_linalg::fold_in_order;
 use rayon::prelude::*;
 
 use crate::lp::LinearProgram;
@@ -428,25 +430,20 @@ pub fn solve(
             total_steps += 1;
             let tau = step / weight;
             let sigma = step * weight;
-            let dx2: f64 = x_new
-                .par_chunks_mut(CHUNK)
-                .enumerate()
-                .map(|(c, chunk)| {
-                    let mut dx2 = 0.0;
-                    for (o, value) in chunk.iter_mut().enumerate() {
-                        let j = c * CHUNK + o;
-                        let moved = current.x[j] - tau * (scaled.cost[j] - current.kty[j]);
-                        *value = moved.clamp(scaled.col_lower[j], scaled.col_upper[j]);
-                        let d = *value - current.x[j];
-                        dx2 += d * d;
-                    }
-                    dx2
-                })
-                .collect::<Vec<f64>>()
-                .iter()
-                .sum();
+            let dx2_parts = x_new.par_chunks_mut(CHUNK).enumerate().map(|(c, chunk)| {
+                let mut dx2 = 0.0;
+                for (o, value) in chunk.iter_mut().enumerate() {
+                    let j = c * CHUNK + o;
+                    let moved = current.x[j] - tau * (scaled.cost[j] - current.kty[j]);
+                    *value = moved.clamp(scaled.col_lower[j], scaled.col_upper[j]);
+                    let d = *value - current.x[j];
+                    dx2 += d * d;
+                }
+                dx2
+            });
+            let dx2 = fold_in_order(dx2_parts, 0.0, |a, b| a + b);
             let x_view = &x_new;
-            let (dy2, interaction): (f64, f64) = kx_new
+            let dual_parts = kx_new
                 .par_chunks_mut(CHUNK)
                 .zip(y_new.par_chunks_mut(CHUNK))
                 .enumerate()
@@ -467,10 +464,9 @@ pub fn solve(
                         interaction += dy * (*kx - current.kx[i]);
                     }
                     (dy2, interaction)
-                })
-                .collect::<Vec<(f64, f64)>>()
-                .into_iter()
-                .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+                });
+            let (dy2, interaction) =
+                fold_in_order(dual_parts, (0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
             let movement = 0.5 * weight * dx2 + 0.5 * dy2 / weight;
             let limit = if interaction.abs() > 0.0 {
                 movement / interaction.abs()
