@@ -5,7 +5,8 @@
                                      # import --analyze) vs pymrio read + calc_all
     python3 bench/run.py generated   # 10^6 products, 10^7 nonzeros: chollima analyze vs scipy
     python3 bench/run.py plan        # plan LPs (alternatives, capacities, trade, land): chollima
-                                     # plan (highs, pdlp) vs highspy, at --plan-products sizes
+                                     # plan (--plan-methods, default auto pdlp highs) vs highspy,
+                                     # at --plan-products sizes, --plan-seed
     python3 bench/run.py years       # five-year plans: chollima plan vs highspy (--plan-products)
     python3 bench/run.py all         # wiod + generated
 
@@ -232,10 +233,12 @@ def bench_plan(args):
         try:
             package = os.path.join(tmp, "plan")
             subprocess.run([args.chollima, "-q", "generate", "--products", str(products), "--inputs", "10",
-                            "--seed", "21", "--alternatives", "0.3", "--capacities", "0.3", "--trade", "0.1",
+                            "--seed", str(args.plan_seed), "--alternatives", "0.3", "--capacities", "0.3",
+                            "--trade", "0.1",
                             "--land", "--out", package], check=True)
-            row = {"products": products}
-            for method, gap in [("pdlp", args.plan_gap), ("highs", 1e-6)]:
+            row = {"products": products, "seed": args.plan_seed}
+            for method in args.plan_methods:
+                gap = 1e-6 if method == "highs" else args.plan_gap
                 out = os.path.join(tmp, method)
                 command = [args.chollima, "-q", "plan", package, "--out", out, "--method", method,
                            "--gap", str(gap), "--time-limit", str(args.plan_timeout)]
@@ -248,17 +251,22 @@ def bench_plan(args):
                 row[method] = {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "status": summary["status"],
                                "lambda": summary["lambda"], "gap": summary["gap"], "exit": status >> 8}
             try:
+                if args.highspy_timeout <= 0:
+                    raise subprocess.TimeoutExpired("highspy", 0)
                 run = subprocess.run([sys.executable, "-c", HIGHSPY_PLAN, package, os.path.join(ROOT, "scripts")],
-                                     capture_output=True, text=True, timeout=args.plan_timeout)
+                                     capture_output=True, text=True, timeout=args.highspy_timeout)
                 line = [l for l in run.stdout.splitlines() if l.startswith("RESULT")][-1]
                 row["highspy"] = {"seconds": float(line.split()[-1]), "result": line}
             except subprocess.TimeoutExpired:
-                row["highspy"] = {"seconds": None, "result": f"did not finish in {args.plan_timeout} s"}
+                row["highspy"] = {"seconds": None, "result": f"did not finish in {args.highspy_timeout} s"}
             rows.append(row)
             hp = row["highspy"]["seconds"]
-            ratio = f"{hp / row['pdlp']['seconds']:.1f}x" if hp else "-"
-            print(f"| plan, {products} products | pdlp {row['pdlp']['seconds']:.2f} s ({row['pdlp']['status']}, "
-                  f"gap {row['pdlp']['gap']}) | highs {row['highs']['seconds']:.2f} s ({row['highs']['status']}) | "
+            first = row[args.plan_methods[0]]
+            ratio = f"{hp / first['seconds']:.1f}x" if hp else "-"
+            cells = " | ".join(
+                f"{m} {row[m]['seconds']:.2f} s, {row[m]['peak_mib']:.0f} MiB ({row[m]['status']}, "
+                f"lambda {row[m]['lambda']}, gap {row[m]['gap']:.2g})" for m in args.plan_methods)
+            print(f"| plan, {products} products, seed {args.plan_seed} | {cells} | "
                   f"highspy {hp if hp else row['highspy']['result']} | {ratio} |", flush=True)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -323,7 +331,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("which", choices=["wiod", "generated", "plan", "years", "all"])
     parser.add_argument("--plan-products", type=int, nargs="+", default=[10_000])
-    parser.add_argument("--plan-gap", type=float, default=1e-6, help="gap asked of --method pdlp")
+    parser.add_argument("--plan-gap", type=float, default=1e-6, help="gap asked of every method but highs")
+    parser.add_argument("--plan-methods", nargs="+", default=["auto", "pdlp", "highs"],
+                        help="chollima's methods for the plans; the ratio is highspy over the first")
+    parser.add_argument("--plan-seed", type=int, default=21, help="seed of the generated plans")
+    parser.add_argument("--highspy-timeout", type=float, default=600.0,
+                        help="seconds highspy gets per plan (0: do not run it)")
     parser.add_argument("--years-method", default="auto", choices=["auto", "highs", "pdlp"],
                         help="chollima's method for the five-year plans")
     parser.add_argument("--plan-timeout", type=float, default=600.0, help="seconds per solver and size")

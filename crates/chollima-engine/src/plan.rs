@@ -353,6 +353,7 @@ fn summary(plan: &Plan) -> serde_json::Value {
         "stages": plan.stages.iter().map(|s| json!({
             "group": s.group, "status": s.status.name(), "lambda": number(s.lambda),
             "gap": number(s.gap), "seconds": s.seconds, "iterations": s.iterations,
+            "method": s.method,
         })).collect::<Vec<_>>(),
         "diagnosis": diagnosis,
     })

@@ -729,6 +729,67 @@ pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f6
     best
 }
 
+/// Products whose bounds [`product_bound`] evaluates exactly, the most promising first.
+const PRODUCT_BOUND_CANDIDATES: usize = 8;
+
+/// The bound of the scarcest single product: where every technique making product `j` has a
+/// capacity, lambda cannot pass what those capacities make (and what foreign exchange could
+/// import) over the current group's target of `j`, whatever else uses `j`. As multipliers:
+/// price `1 / t_j` on `j`'s balance row (the current bundle worth 1) and, where `j` can be
+/// imported, `1 / (t_j * import_price)` on foreign exchange. Each candidate is ranked by that
+/// closed form and the best few are evaluated by weak duality ([`LinearProgram::dual_bound`]),
+/// so the bound holds whatever the ranking. `None` when no product qualifies.
+pub(crate) fn product_bound(model: &PlanLp) -> Option<(f64, Vec<f64>)> {
+    let lp = &model.lp;
+    let current = model.groups.iter().find(|g| lp.cost[g.column] > 0.0)?;
+    let n = model.target.len();
+    let mut target = vec![0.0; n];
+    for &(i, q) in &current.targets {
+        target[i as usize] += q;
+    }
+    // What each product's techniques can make at most (infinite where one has no capacity).
+    let mut most = vec![0.0f64; n];
+    for k in 0..model.technique_count {
+        let (rows, values) = lp.column(k);
+        for (&r, &v) in rows.iter().zip(values) {
+            if (r as usize) < n && v > 0.0 {
+                most[r as usize] += v * lp.col_upper[k];
+            }
+        }
+    }
+    let fx_budget = model.fx_row.map_or(0.0, |r| lp.row_upper[r]);
+    let import_price = |j: usize| {
+        model
+            .fx_row
+            .and_then(|fx| model.import_column[j].map(|c| lp.entry(c, fx)))
+    };
+    let mut ranked: Vec<(f64, usize)> = (0..n)
+        .filter(|&j| target[j] > 0.0 && most[j].is_finite())
+        .map(|j| {
+            let imported = match import_price(j) {
+                Some(price) if price > 0.0 => fx_budget.max(0.0) / price,
+                Some(_) => f64::INFINITY,
+                None => 0.0,
+            };
+            ((most[j] + imported) / target[j], j)
+        })
+        .filter(|(b, _)| b.is_finite())
+        .collect();
+    ranked.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    ranked
+        .par_iter()
+        .take(PRODUCT_BOUND_CANDIDATES)
+        .map(|&(_, j)| {
+            let mut y = vec![0.0; lp.num_rows()];
+            y[j] = -1.0 / target[j];
+            if let (Some(price), Some(fx)) = (import_price(j), model.fx_row) {
+                y[fx] = 1.0 / (target[j] * price);
+            }
+            (lp.dual_bound_within(&y, DUAL_ROUNDING), y)
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+}
+
 /// The Bellman projection: lowers every product's price to what its cheapest way of making or
 /// importing it without a capacity costs at the current prices, until no such way earns more
 /// than it costs (or the sweeps run out). Prices only fall, so every sweep keeps the ones done.

@@ -64,7 +64,36 @@ pub fn solve_stage(
     // The previous stage's plan holds every earlier lambda (the hold is its own value less a
     // hair), so a later stage starts with a plan: a run that stalls still returns that one
     // rather than none.
-    run(&stage, warm, certify::warm_plan(model, warm), &mut certify)
+    let first = first_certificate(model, warm, repair.as_ref());
+    let first_bound = first.bound.0.is_finite().then_some(first.bound);
+    run(&stage, warm, first.primal, first_bound, &mut certify)
+}
+
+/// The certificate a large-plan method starts from, before any iterate: the previous stage's
+/// plan, the plan of the listed technology (the merit order of `Repair::listed`) and the bound
+/// of the scarcest product ([`certify::product_bound`]) or of what stops that plan. On an
+/// economy whose optimum is set by one product's plant they meet, and no iteration is needed.
+pub(crate) fn first_certificate(
+    model: &PlanLp,
+    warm: Option<(&[f64], &[f64])>,
+    repair: Option<&crate::merit::Repair>,
+) -> certify::Incumbent {
+    let mut first = certify::Incumbent::new(
+        certify::warm_plan(model, warm),
+        certify::product_bound(model).unwrap_or((f64::INFINITY, Vec::new())),
+    );
+    let floor = model
+        .groups
+        .iter()
+        .find(|g| model.lp.cost[g.column] > 0.0)
+        .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
+    if let Some(repair) = repair {
+        let guess = first.bound.0.min(1.0).max(floor);
+        let (plan, bound) = repair.listed(guess);
+        first.offer_plan(plan);
+        first.offer_bound(bound);
+    }
+    first
 }
 
 /// One stage's LP and what its run is held to.
@@ -88,6 +117,7 @@ pub(crate) fn run(
     stage: &Stage,
     warm: Option<(&[f64], &[f64])>,
     first_plan: Option<(Vec<f64>, f64)>,
+    first_bound: Option<(f64, Vec<f64>)>,
     certify: &mut Certify,
 ) -> (LpSolution, usize) {
     let clock = Instant::now();
@@ -98,6 +128,18 @@ pub(crate) fn run(
     let zeros = vec![0.0; lp.num_rows()];
     let box_bound = lp.dual_bound_within(&zeros, 0.0);
     let mut incumbent = certify::Incumbent::new(first_plan, (box_bound, zeros));
+    incumbent.offer_bound(first_bound);
+    if incumbent.primal.is_some()
+        && incumbent.report(
+            stage.progress,
+            stage.name,
+            0,
+            clock.elapsed().as_secs_f64(),
+            stage.gap,
+        )
+    {
+        return (incumbent.into_solution(Status::NearOptimal), 0);
+    }
     let mut certify_seconds = 0.0;
     let mut last_certified = f64::NEG_INFINITY;
     let mut verdict: Option<Status> = None;
@@ -256,7 +298,7 @@ mod tests {
         let mut certify = |_: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
             incumbent.offer_plan(Some((vec![1.0, 1.0], 2.0)));
         };
-        let (solution, _) = run(&stage, None, None, &mut certify);
+        let (solution, _) = run(&stage, None, None, None, &mut certify);
         assert_eq!(solution.status, Status::NearOptimal);
         assert_eq!(solution.dual_bound, 2.0);
         assert_eq!(solution.objective, 2.0);

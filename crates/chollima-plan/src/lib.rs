@@ -161,8 +161,18 @@ pub struct Stage {
     pub gap: f64,
     pub seconds: f64,
     /// Iterations of the first-order, merit-order or harmony method (`None` for HiGHS and the
-    /// closed form).
+    /// closed form; 0 where the certificate of the listed technology closed the gap at once).
     pub iterations: Option<usize>,
+    /// The method that solved this stage (under `auto`, stages may differ).
+    pub method: &'static str,
+}
+
+/// The method a plan reports: the one every stage used, or what `auto` chose when they differ.
+fn plan_method(method: Method, stages: &[Stage]) -> &'static str {
+    match stages.first() {
+        Some(first) if stages.iter().all(|s| s.method == first.method) => first.method,
+        _ => method.name(),
+    }
 }
 
 /// A stage's solution with its iteration count, as [`Stage::iterations`] holds it.
@@ -257,6 +267,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             .as_ref()
             .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
         let progress = settings.progress.as_ref();
+        let mut stage_method = method;
         // The iterative methods say how many iterations they took; HiGHS is not asked.
         let (solution, iterations) = match method {
             Method::Harmony => counted(harmony::solve_stage(
@@ -285,7 +296,25 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 progress,
                 &group.name,
             )),
-            Method::Highs | Method::Auto => (highs_solver::solve(&model.lp, &settings.highs), None),
+            // `auto` tries the listed technology's certificate before HiGHS: on an economy
+            // whose optimum is one product's plant it closes the gap in one Leontief solve.
+            Method::Highs | Method::Auto => {
+                let quick = (settings.method == Method::Auto)
+                    .then(|| {
+                        let repair = merit::Repair::new(economy, &model);
+                        first_order::first_certificate(&model, warm, repair.as_ref())
+                    })
+                    .filter(|q| {
+                        q.primal.is_some() && relative_gap(q.objective(), q.bound.0) <= settings.gap
+                    });
+                match quick {
+                    Some(quick) => {
+                        stage_method = Method::Merit;
+                        (quick.into_solution(Status::NearOptimal), Some(0))
+                    }
+                    None => (highs_solver::solve(&model.lp, &settings.highs), None),
+                }
+            }
         };
         // A first-order run stopped by a limit still returns its best certified feasible plan.
         let stopped_with_plan = !solution.status.solved() && !solution.x.is_empty();
@@ -301,9 +330,11 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
             iterations,
+            method: stage_method.name(),
         });
         if stopped_with_plan {
-            return finish(economy, &model, &solution, stages, method.name(), start);
+            let name = plan_method(method, &stages);
+            return finish(economy, &model, &solution, stages, name, start);
         }
         if !solution.status.solved() {
             let diagnosis = (solution.status == Status::Infeasible)
@@ -319,7 +350,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
         // 20-120 s whenever the stage before had closed its gap well below the target): those
         // methods hold a tenth of the gap below what they found.
         let column = group.column;
-        let slack = if method == Method::Highs {
+        let slack = if stage_method == Method::Highs {
             HOLD_TOLERANCE
         } else {
             HOLD_TOLERANCE.max(FIRST_ORDER_HOLD_SHARE * settings.gap)
@@ -332,7 +363,8 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
         // No targets at all: nothing to plan for.
         return empty_plan(economy, &model, Status::Optimal, None, start);
     };
-    finish(economy, &model, &solution, stages, method.name(), start)
+    let name = plan_method(method, &stages);
+    finish(economy, &model, &solution, stages, name, start)
 }
 
 /// The plan from the closed form, certified through the LP's weak duality like any other.
@@ -363,6 +395,7 @@ fn closed_plan(
         gap: relative_gap(objective, dual_bound),
         seconds: start.elapsed().as_secs_f64(),
         iterations: None,
+        method: "closed-form",
     };
     let solution = LpSolution {
         status: Status::Optimal,

@@ -241,6 +241,20 @@ impl<'a> Stage<'a> {
         }
     }
 
+    /// The merit order to start from when no prices are known yet: the economy's techniques in
+    /// the order they are listed, imports last. The technique listed first for a product is
+    /// the one its table describes (an input-output table has no other), and capacities are
+    /// the plant that runs it today: a way that is cheap at neutral prices but draws on inputs
+    /// made on small plant would stop lambda at once, while the listed technology runs.
+    fn start_order(&self, tie: &[f64]) -> Order {
+        let mut order = self.order(tie, tie, tie);
+        order
+            .ways
+            .par_iter_mut()
+            .for_each(|list| list.sort_unstable());
+        order
+    }
+
     /// The requirements on each product's marginal way under `next` and the exports, per unit
     /// of lambda and at lambda 0 (what full ways make and exports take counted in).
     fn requirements(
@@ -895,11 +909,15 @@ pub fn solve_stage(
     };
     let floor = lp.col_lower[stage.current];
     let tie = stage.neutral_prices();
+    // Ways the prices found so far do not tell apart stay in the order they are listed (see
+    // `Stage::start_order`): the sort is stable and the lists are in column order.
+    let listed = vec![0.0; lp.num_rows()];
     // The previous stage's plan holds every earlier lambda: a plan to start from, if it fits.
     let mut incumbent = certify::Incumbent::new(
         certify::warm_plan(model, warm),
         certify::upper_bound(economy, model, &tie),
     );
+    incumbent.offer_bound(certify::product_bound(model));
     // The first merit order goes by the previous stage's prices (its plan came from them, so
     // they keep what it holds within reach), or by the neutral prices alone; later ones by
     // the scarcities found.
@@ -925,10 +943,17 @@ pub fn solve_stage(
         // Two merit orders a round: by everything found so far (steers around every trap
         // met), and by the combination that bounds best (the prices of the optimum, when the
         // cuts hold them); the better plan counts, the scarcities of both are learnt.
-        let orders = [
-            stage.order(&learnt.summed, &order_prices, &tie),
-            stage.order(&order_prices, &learnt.summed, &tie),
-        ];
+        let orders = if rounds == 1 && warm.is_none() {
+            [
+                stage.start_order(&tie),
+                stage.order(&order_prices, &learnt.summed, &listed),
+            ]
+        } else {
+            [
+                stage.order(&learnt.summed, &order_prices, &listed),
+                stage.order(&order_prices, &learnt.summed, &listed),
+            ]
+        };
         let guess = match (&incumbent.primal, incumbent.bound.0) {
             (Some(p), _) if p.1.is_finite() => p.1.max(floor),
             (_, bound) if bound.is_finite() => bound,
@@ -1016,6 +1041,21 @@ impl<'a> Repair<'a> {
     ) -> (Option<(Vec<f64>, f64)>, Option<(f64, Vec<f64>)>) {
         let prices = certify::signed(y, self.stage.economy.products.len());
         let order = self.stage.order(&prices, &self.tie, &self.tie);
+        let Some(found) = self.stage.best_plan(&order, guess) else {
+            return (None, None);
+        };
+        let bound = self
+            .stage
+            .scarcity_prices(&order, &found)
+            .map(|y| certify::upper_bound(self.stage.economy, self.stage.model, &y));
+        (Some((found.x, found.objective)), bound)
+    }
+
+    /// The plan filled in the listed order (see `Stage::start_order`) with its objective, and
+    /// the bound of what stops it; lambda is searched from `guess`.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn listed(&self, guess: f64) -> (Option<(Vec<f64>, f64)>, Option<(f64, Vec<f64>)>) {
+        let order = self.stage.start_order(&self.tie);
         let Some(found) = self.stage.best_plan(&order, guess) else {
             return (None, None);
         };

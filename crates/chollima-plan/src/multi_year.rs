@@ -406,7 +406,7 @@ fn plan_years_first_order(
                 let (bound, y) = certificates.upper_bound(&y);
                 incumbent.offer_bound(Some((bound, reduced.reduced_multipliers(&y))));
             };
-            first_order::run(&stage, warm, first_plan, &mut certify)
+            first_order::run(&stage, warm, first_plan, None, &mut certify)
         };
         let has_plan = !solution.x.is_empty();
         stages.push(YearStage {

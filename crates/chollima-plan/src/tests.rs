@@ -481,3 +481,83 @@ fn the_repair_brings_back_a_product_that_setting_another_aside_left_short() {
         "i's variable technique makes the 1 it lacks"
     );
 }
+
+/// A final good made on one plant sets the optimum: lambda = capacity / target, whatever labour
+/// allows. The cheaper way to make the intermediate (`ib`) draws on that good's maker's input
+/// `s`, whose plant is sized for the listed technique: the listed technology's plan is the
+/// optimal one, and `auto` certifies it without HiGHS.
+fn plant_bound_economy() -> Economy {
+    Builder::new(&["i", "s", "f"], &[("labour", 1000.0)])
+        .technique("ti", 0, &[1.0], &[])
+        .technique("ts", 1, &[1.0], &[])
+        .capacity(1.0)
+        .technique("tf", 2, &[1.0], &[(0, 0.5)])
+        .capacity(8.0)
+        .technique("ib", 0, &[0.4], &[(1, 0.5)])
+        .target(2, "clothing", 10.0)
+        .target(0, "food", 4.0)
+        .build()
+}
+
+#[test]
+fn the_scarcest_products_plant_bounds_the_plan_and_the_listed_plan_meets_it() {
+    let economy = plant_bound_economy();
+    let model = crate::PlanLp::new(&economy, 1);
+    let (bound, y) = crate::certify::product_bound(&model).expect("a product made on plant only");
+    assert!((bound - 0.8).abs() < 1e-12, "{bound}");
+    assert!(model.lp.dual_bound(&y) >= bound * (1.0 - 1e-12));
+    let exact = plan(&economy, &settings(Method::Highs));
+    assert!(
+        (exact.lambdas[0].1 - 0.8).abs() < 1e-9,
+        "{:?}",
+        exact.lambdas
+    );
+    let auto = plan(&economy, &settings(Method::Auto));
+    assert_eq!(auto.status, Status::NearOptimal);
+    assert_eq!(auto.method, "merit");
+    assert_eq!(auto.stages[0].method, "merit");
+    assert_eq!(auto.stages[0].iterations, Some(0));
+    assert!((auto.lambdas[0].1 - 0.8).abs() < 1e-9, "{:?}", auto.lambdas);
+    assert!(auto.gap <= 1e-10);
+}
+
+/// Regression guard for the product bound: on generated economies with every feature it is
+/// never below the exact optimum (each candidate is a dual point, checked by weak duality).
+#[test]
+fn the_product_bound_never_cuts_off_the_optimum() {
+    for seed in [3, 5, 6] {
+        let economy = featured_economy(seed, false);
+        let model = crate::PlanLp::new(&economy, 1);
+        let exact = plan(&economy, &settings(Method::Highs));
+        assert_eq!(exact.status, Status::Optimal);
+        if let Some((bound, _)) = crate::certify::product_bound(&model) {
+            let optimum = exact.lambdas[0].1;
+            assert!(
+                bound >= optimum * (1.0 - 1e-9),
+                "seed {seed}: {bound} < {optimum}"
+            );
+        }
+    }
+}
+
+/// Regression guard: when the listed technology's certificate does not close the gap, `auto`
+/// goes on to HiGHS and says so, stage by stage.
+#[test]
+fn auto_falls_back_to_highs_where_the_listed_plan_is_not_optimal() {
+    // Labour binds and the listed technique of `a` is the dearer one: the listed plan is not
+    // optimal, and no product is made on plant only.
+    let economy = Builder::new(&["a"], &[("labour", 10.0)])
+        .technique("dear", 0, &[2.0], &[])
+        .technique("cheap", 0, &[1.0], &[])
+        .target(0, "food", 1.0)
+        .build();
+    let auto = plan(&economy, &settings(Method::Auto));
+    assert_eq!(auto.status, Status::Optimal);
+    assert_eq!(auto.method, "highs");
+    assert_eq!(auto.stages[0].method, "highs");
+    assert!(
+        (auto.lambdas[0].1 - 10.0).abs() < 1e-9,
+        "{:?}",
+        auto.lambdas
+    );
+}
