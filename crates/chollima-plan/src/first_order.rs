@@ -64,7 +64,7 @@ pub fn solve_stage(
     // The previous stage's plan holds every earlier lambda (the hold is its own value less a
     // hair), so a later stage starts with a plan: a run that stalls still returns that one
     // rather than none.
-    let first = first_certificate(model, warm, repair.as_ref());
+    let first = first_certificate(model, warm, repair.as_ref(), gap);
     let first_bound = first.bound.0.is_finite().then_some(first.bound);
     run(&stage, warm, first.primal, first_bound, &mut certify)
 }
@@ -77,6 +77,7 @@ pub(crate) fn first_certificate(
     model: &PlanLp,
     warm: Option<(&[f64], &[f64])>,
     repair: Option<&crate::merit::Repair>,
+    gap: f64,
 ) -> certify::Incumbent {
     let mut first = certify::Incumbent::new(
         certify::warm_plan(model, warm),
@@ -89,7 +90,8 @@ pub(crate) fn first_certificate(
         .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
     if let Some(repair) = repair {
         let guess = first.bound.0.min(1.0).max(floor);
-        let (plan, bound) = repair.listed(guess);
+        let known = first.bound.0.is_finite().then(|| first.bound.clone());
+        let (plan, bound) = repair.listed(guess, known, gap);
         first.offer_plan(plan);
         first.offer_bound(bound);
     }

@@ -302,7 +302,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 let quick = (settings.method == Method::Auto)
                     .then(|| {
                         let repair = merit::Repair::new(economy, &model);
-                        first_order::first_certificate(&model, warm, repair.as_ref())
+                        first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap)
                     })
                     .filter(|q| {
                         q.primal.is_some() && relative_gap(q.objective(), q.bound.0) <= settings.gap

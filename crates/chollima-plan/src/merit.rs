@@ -255,6 +255,68 @@ impl<'a> Stage<'a> {
         order
     }
 
+    /// Per product: the technique columns that use it as an input.
+    fn users(&self) -> Vec<Vec<usize>> {
+        let lp = &self.model.lp;
+        let n = self.economy.products.len();
+        let mut users = vec![Vec::new(); n];
+        for k in 0..self.model.technique_count {
+            let (rows, values) = lp.column(k);
+            for (&r, &v) in rows.iter().zip(values) {
+                if (r as usize) < n && v < 0.0 {
+                    users[r as usize].push(k);
+                }
+            }
+        }
+        users
+    }
+
+    /// Relieves the plant `order` overloads at `lambda`: for every product whose ways are all
+    /// full there (settled from the marginal ways `next`), every product that uses it moves
+    /// ahead of each technique using it the later way that uses the least of it per unit made.
+    /// The rest of the order stays as it is (the listed technology, where nothing is short).
+    /// Whether anything moved.
+    fn relieve(
+        &self,
+        order: &mut Order,
+        next: Vec<usize>,
+        lambda: f64,
+        users: &[Vec<usize>],
+        tie: &[f64],
+    ) -> bool {
+        let lp = &self.model.lp;
+        let exported = vec![0.0; order.exports.len()];
+        let Some(pattern) = self.settle(order, next, exported, lambda) else {
+            return false;
+        };
+        let (rent, _) = self.overloaded(order, &pattern, lambda, tie);
+        let per_unit = |c: usize, b: usize| -lp.entry(c, b) / self.ways.made[c];
+        let mut moved = false;
+        for (b, _) in rent.iter().enumerate().filter(|(_, r)| **r > 0.0) {
+            for &k in &users[b] {
+                let i = self.ways.product[k] as usize;
+                if self.ways.made[k] <= 0.0 {
+                    continue;
+                }
+                let list = &mut order.ways[i];
+                let Some(at) = list.iter().position(|&c| c == k) else {
+                    continue;
+                };
+                let use_here = per_unit(k, b);
+                let better = (at + 1..list.len())
+                    .map(|p| (per_unit(list[p], b), p))
+                    .filter(|&(u, _)| u < use_here)
+                    .min_by(|x, y| x.0.total_cmp(&y.0));
+                if let Some((_, p)) = better {
+                    let c = list.remove(p);
+                    list.insert(at, c);
+                    moved = true;
+                }
+            }
+        }
+        moved
+    }
+
     /// The requirements on each product's marginal way under `next` and the exports, per unit
     /// of lambda and at lambda 0 (what full ways make and exports take counted in).
     fn requirements(
@@ -1052,18 +1114,54 @@ impl<'a> Repair<'a> {
     }
 
     /// The plan filled in the listed order (see `Stage::start_order`) with its objective, and
-    /// the bound of what stops it; lambda is searched from `guess`.
+    /// the best bound of what stops it or of `bound` (a bound known already); lambda is searched
+    /// from `guess`. Up to [`RELIEF_ROUNDS`] times, while the gap is above `gap`, the order is
+    /// then relieved where it overloads plant at the bound's lambda (see `relieve`) and filled
+    /// again; the best plan counts.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn listed(&self, guess: f64) -> (Option<(Vec<f64>, f64)>, Option<(f64, Vec<f64>)>) {
-        let order = self.stage.start_order(&self.tie);
-        let Some(found) = self.stage.best_plan(&order, guess) else {
-            return (None, None);
-        };
-        let bound = self
-            .stage
-            .scarcity_prices(&order, &found)
-            .map(|y| certify::upper_bound(self.stage.economy, self.stage.model, &y));
-        (Some((found.x, found.objective)), bound)
+    pub(crate) fn listed(
+        &self,
+        guess: f64,
+        bound: Option<(f64, Vec<f64>)>,
+        gap: f64,
+    ) -> (Option<(Vec<f64>, f64)>, Option<(f64, Vec<f64>)>) {
+        let stage = &self.stage;
+        let mut order = stage.start_order(&self.tie);
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        let mut best_bound = bound;
+        let mut users: Option<Vec<Vec<usize>>> = None;
+        for round in 0..=RELIEF_ROUNDS {
+            let Some(found) = stage.best_plan(&order, guess) else {
+                break;
+            };
+            let scarce = stage
+                .scarcity_prices(&order, &found)
+                .map(|y| certify::upper_bound(stage.economy, stage.model, &y));
+            if let Some(b) = scarce
+                && best_bound.as_ref().is_none_or(|known| b.0 < known.0)
+            {
+                best_bound = Some(b);
+            }
+            let next = found.next.clone();
+            if best.as_ref().is_none_or(|p| found.objective > p.1) {
+                best = Some((found.x, found.objective));
+            }
+            let (reached, high) = (
+                best.as_ref().map_or(f64::NEG_INFINITY, |p| p.1),
+                best_bound.as_ref().map_or(f64::INFINITY, |b| b.0),
+            );
+            if round == RELIEF_ROUNDS
+                || !high.is_finite()
+                || crate::lp::relative_gap(reached, high) <= gap
+            {
+                break;
+            }
+            let users = users.get_or_insert_with(|| stage.users());
+            if !stage.relieve(&mut order, next, high, users, &self.tie) {
+                break;
+            }
+        }
+        (best, best_bound)
     }
 
     /// The bound of the limits that bind at plan `x` (see `Stage::bound_at_plan`).
@@ -1071,6 +1169,9 @@ impl<'a> Repair<'a> {
         self.stage.bound_at_plan(x)
     }
 }
+
+/// Rounds of relief after the listed plan, at most (each one merit-order fill).
+const RELIEF_ROUNDS: usize = 8;
 
 /// Scarce things tried one at a time for the bound of a plan, at most.
 const PLAN_DUAL_CANDIDATES: usize = 8;
