@@ -561,3 +561,30 @@ fn auto_falls_back_to_highs_where_the_listed_plan_is_not_optimal() {
         auto.lambdas
     );
 }
+
+/// Regression guard for the listed plan's relief: the listed way of `i` draws on `s`, whose one
+/// plant stops the listed plan at lambda 0.4; relieved, `i` is made the other way first and the
+/// plan reaches what `f`'s plant allows (0.8), which the product bound certifies: `auto` needs
+/// no HiGHS.
+#[test]
+fn relief_moves_the_users_of_full_plant_to_their_other_way() {
+    let economy = Builder::new(&["s", "i", "f"], &[("labour", 1000.0)])
+        .technique("ts", 0, &[1.0], &[])
+        .capacity(1.0)
+        .technique("ti", 1, &[1.0], &[(0, 0.5)])
+        .technique("tf", 2, &[1.0], &[(1, 0.5)])
+        .capacity(8.0)
+        .technique("ib", 1, &[2.0], &[])
+        .target(2, "clothing", 10.0)
+        .build();
+    let exact = plan(&economy, &settings(Method::Highs));
+    assert!(
+        (exact.lambdas[0].1 - 0.8).abs() < 1e-9,
+        "{:?}",
+        exact.lambdas
+    );
+    let auto = plan(&economy, &settings(Method::Auto));
+    assert_eq!(auto.stages[0].method, "merit");
+    assert_eq!(auto.stages[0].iterations, Some(0));
+    assert!((auto.lambdas[0].1 - 0.8).abs() < 1e-9, "{:?}", auto.lambdas);
+}
