@@ -32,11 +32,7 @@ pub fn solve_stage(
     progress: Option<&ProgressSink>,
     stage: &str,
 ) -> (LpSolution, usize) {
-    let floor = model
-        .groups
-        .iter()
-        .find(|g| model.lp.cost[g.column] > 0.0)
-        .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
+    let floor = current_floor(model);
     let repair = crate::merit::Repair::new(economy, model);
     let mut certify = |iterate: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
         incumbent.offer_plan(certify::feasible_point(economy, model, iterate.x));
@@ -69,6 +65,15 @@ pub fn solve_stage(
     run(&stage, warm, first.primal, first_bound, &mut certify)
 }
 
+/// The lower bound of the current stage's lambda (the group whose cost is positive).
+fn current_floor(model: &PlanLp) -> f64 {
+    model
+        .groups
+        .iter()
+        .find(|g| model.lp.cost[g.column] > 0.0)
+        .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column])
+}
+
 /// The certificate a large-plan method starts from, before any iterate: the previous stage's
 /// plan, the plan of the listed technology (the merit order of `Repair::listed`) and the bound
 /// of the scarcest product ([`certify::product_bound`]) or of what stops that plan. On an
@@ -83,11 +88,7 @@ pub(crate) fn first_certificate(
         certify::warm_plan(model, warm),
         certify::product_bound(model).unwrap_or((f64::INFINITY, Vec::new())),
     );
-    let floor = model
-        .groups
-        .iter()
-        .find(|g| model.lp.cost[g.column] > 0.0)
-        .map_or(f64::NEG_INFINITY, |g| model.lp.col_lower[g.column]);
+    let floor = current_floor(model);
     if let Some(repair) = repair {
         let guess = first.bound.0.min(1.0).max(floor);
         let known = first.bound.0.is_finite().then(|| first.bound.clone());

@@ -197,25 +197,23 @@ impl<'a> Stage<'a> {
 
     /// Merit orders at multipliers `y`, ties broken at `second`, then at `tie`.
     fn order(&self, y: &[f64], second: &[f64], tie: &[f64]) -> Order {
-        let sorted = |list: &[usize], cost: &(dyn Fn(usize, &[f64]) -> f64 + Sync)| {
-            let mut keyed: Vec<([f64; 3], usize)> = list
-                .iter()
-                .map(|&c| ([cost(c, y), cost(c, second), cost(c, tie)], c))
-                .collect();
-            keyed.sort_by(|a, b| {
-                (a.0[0].total_cmp(&b.0[0]))
-                    .then(a.0[1].total_cmp(&b.0[1]))
-                    .then(a.0[2].total_cmp(&b.0[2]))
-            });
-            keyed.into_iter().map(|k| k.1).collect::<Vec<usize>>()
-        };
+        let keys = [y, second, tie];
         let way_cost = |c: usize, y: &[f64]| self.ways.unit_cost(self.model, c, y);
         let ways: Vec<Vec<usize>> = self
             .ways
             .of
             .par_iter()
-            .map(|list| sorted(list, &way_cost))
+            .map(|list| sorted_by_cost(list, &way_cost, keys))
             .collect();
+        Order {
+            ways,
+            exports: self.export_order(keys),
+        }
+    }
+
+    /// The export columns, those that give up the least value per unit of foreign exchange
+    /// earned at `keys[0]` first (ties broken at the later keys).
+    fn export_order(&self, keys: [&[f64]; 3]) -> Vec<usize> {
         // An export gives up its product (price -y_i) for foreign exchange (-v on the fx row).
         let lp = &self.model.lp;
         let fx_cost = |c: usize, y: &[f64]| -> f64 {
@@ -235,24 +233,21 @@ impl<'a> Stage<'a> {
             }
         };
         let exports: Vec<usize> = self.model.export_column.iter().flatten().copied().collect();
-        Order {
-            ways,
-            exports: sorted(&exports, &fx_cost),
-        }
+        sorted_by_cost(&exports, &fx_cost, keys)
     }
 
     /// The merit order to start from when no prices are known yet: the economy's techniques in
-    /// the order they are listed, imports last. The technique listed first for a product is
-    /// the one its table describes (an input-output table has no other), and capacities are
-    /// the plant that runs it today: a way that is cheap at neutral prices but draws on inputs
-    /// made on small plant would stop lambda at once, while the listed technology runs.
+    /// the order they are listed, imports last (`Ways::of` holds them in column order, which is
+    /// that order), exports by the neutral prices `tie`. The technique listed first for a
+    /// product is the one its table describes (an input-output table has no other), and
+    /// capacities are the plant that runs it today: a way that is cheap at neutral prices but
+    /// draws on inputs made on small plant would stop lambda at once, while the listed
+    /// technology runs.
     fn start_order(&self, tie: &[f64]) -> Order {
-        let mut order = self.order(tie, tie, tie);
-        order
-            .ways
-            .par_iter_mut()
-            .for_each(|list| list.sort_unstable());
-        order
+        Order {
+            ways: self.ways.of.clone(),
+            exports: self.export_order([tie, tie, tie]),
+        }
     }
 
     /// Per product: the technique columns that use it as an input.
@@ -778,6 +773,25 @@ impl<'a> Stage<'a> {
         }
         y
     }
+}
+
+/// `list` sorted by `cost` at `keys[0]`, ties broken at `keys[1]`, then `keys[2]`, then kept in
+/// the order given (the sort is stable).
+fn sorted_by_cost(
+    list: &[usize],
+    cost: &(dyn Fn(usize, &[f64]) -> f64 + Sync),
+    keys: [&[f64]; 3],
+) -> Vec<usize> {
+    let mut keyed: Vec<([f64; 3], usize)> = list
+        .iter()
+        .map(|&c| (keys.map(|y| cost(c, y)), c))
+        .collect();
+    keyed.sort_by(|a, b| {
+        (a.0[0].total_cmp(&b.0[0]))
+            .then(a.0[1].total_cmp(&b.0[1]))
+            .then(a.0[2].total_cmp(&b.0[2]))
+    });
+    keyed.into_iter().map(|k| k.1).collect()
 }
 
 /// The marginal way of every product under `next` (none where every way is full).
