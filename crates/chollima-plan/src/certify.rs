@@ -703,6 +703,21 @@ pub(crate) fn signed(y: &[f64], n: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Tightens the certified bound of an exact solver's answer with [`upper_bound`] of its prices:
+/// HiGHS's duals are dual feasible only to its tolerance, and their bound, strict about
+/// rounding, can be far looser than the answer (4.3e-4 on a 10^4-product plan whose plan was
+/// within 6e-7). Projected and rescaled as a first-order iterate's are, they certify the gap.
+pub(crate) fn tighten_bound(economy: &Economy, model: &PlanLp, solution: &mut crate::LpSolution) {
+    if !solution.status.solved() || solution.row_dual.len() != model.lp.num_rows() {
+        return;
+    }
+    let (bound, y) = upper_bound(economy, model, &solution.row_dual);
+    if bound < solution.dual_bound {
+        solution.dual_bound = bound;
+        solution.row_dual = y;
+    }
+}
+
 /// An upper bound on the current stage's optimum from approximate row multipliers `y` (the
 /// convention of [`LinearProgram::dual_bound`]), with the multipliers that give it.
 pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f64>) {

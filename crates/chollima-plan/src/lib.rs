@@ -312,7 +312,11 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                         stage_method = Method::Merit;
                         (quick.into_solution(Status::NearOptimal), Some(0))
                     }
-                    None => (highs_solver::solve(&model.lp, &settings.highs), None),
+                    None => {
+                        let mut exact = highs_solver::solve(&model.lp, &settings.highs);
+                        certify::tighten_bound(economy, &model, &mut exact);
+                        (exact, None)
+                    }
                 }
             }
         };

@@ -453,6 +453,7 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
     let mut stages = Vec::new();
     let mut last: Option<LpSolution> = None;
     let mut holds: Vec<(usize, f64)> = Vec::new();
+    let implied_upper = YearCertificates::implied_bounds(&model.lp);
     for g in 0..model.groups.len() {
         let stage_start = std::time::Instant::now();
         model.stage_objective(g);
@@ -467,6 +468,16 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
             solution = highs_solver::solve(&model.lp, settings);
         }
         let solved = solution.status.solved();
+        // HiGHS's prices bound the stage only to its dual tolerance: projected as a
+        // first-order iterate's are, they certify its gap (see `certify::tighten_bound`).
+        if solved && let Some(certificates) = YearCertificates::new(economy, &model, &implied_upper)
+        {
+            let (bound, y) = certificates.upper_bound(&solution.row_dual);
+            if bound < solution.dual_bound {
+                solution.dual_bound = bound;
+                solution.row_dual = y;
+            }
+        }
         let total = if solved { solution.objective } else { f64::NAN };
         stages.push(YearStage {
             group: model.groups[g].name.clone(),
