@@ -916,6 +916,16 @@ impl Incumbent {
         self.primal.as_ref().map_or(f64::NEG_INFINITY, |b| b.1)
     }
 
+    /// The relative gap between the best plan and the best bound (infinite without a plan).
+    pub fn gap(&self) -> f64 {
+        crate::lp::relative_gap(self.objective(), self.bound.0)
+    }
+
+    /// Whether there is a plan and it is certified within `gap`.
+    pub fn closes(&self, gap: f64) -> bool {
+        self.primal.is_some() && self.gap() <= gap
+    }
+
     /// Reports the progress; returns whether the gap is within `gap`.
     pub fn report(
         &self,
@@ -925,7 +935,7 @@ impl Incumbent {
         seconds: f64,
         gap: f64,
     ) -> bool {
-        let current = crate::lp::relative_gap(self.objective(), self.bound.0);
+        let current = self.gap();
         if let Some(sink) = progress {
             sink.report(&crate::Progress {
                 stage,

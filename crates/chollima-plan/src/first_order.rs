@@ -15,7 +15,6 @@ use crate::certify;
 use crate::formulation::PlanLp;
 use crate::highs_solver::{LpSolution, Status};
 use crate::lp::LinearProgram;
-use crate::lp::relative_gap;
 use crate::pdlp::{self, PdlpSettings, Termination};
 
 /// A certified bound this far (relative) below lambda's floor proves the floor out of reach.
@@ -182,7 +181,7 @@ pub(crate) fn run(
                 last_certified,
                 stage.gap,
             );
-            done || stall.stalled(relative_gap(incumbent.objective(), incumbent.bound.0), now)
+            done || stall.stalled(incumbent.gap(), now)
         });
         iterations += outcome.iterations;
         if outcome.termination != Termination::Checked

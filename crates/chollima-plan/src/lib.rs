@@ -304,9 +304,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                         let repair = merit::Repair::new(economy, &model);
                         first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap)
                     })
-                    .filter(|q| {
-                        q.primal.is_some() && relative_gap(q.objective(), q.bound.0) <= settings.gap
-                    });
+                    .filter(|q| q.closes(settings.gap));
                 match quick {
                     Some(quick) => {
                         stage_method = Method::Merit;
