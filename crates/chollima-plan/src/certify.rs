@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::closed_form::technology;
 use crate::formulation::PlanLp;
-use crate::lp::LinearProgram;
+use crate::lp::{CERTIFICATE_ROUNDING, LinearProgram};
 
 /// How far a balance, resource or bound may be violated, relative to the size of its terms:
 /// the repaired point is feasible to this (HiGHS's own tolerance is 1e-7, absolute and scaled).
@@ -25,9 +25,6 @@ pub const FEASIBILITY_TOLERANCE: f64 = 1e-9;
 const CORRECTION_ROUNDS: usize = 3;
 /// Rounds of the repair's search for the products a plan makes (each one Leontief solve).
 const ACTIVE_SET_ROUNDS: usize = 32;
-/// Reduced costs this close to zero (relative to their terms) count as zero in the bound: the
-/// rounding of the projection's last sweep, far below the gaps certified.
-const DUAL_ROUNDING: f64 = 1e-11;
 /// Sweeps of the Bellman projection, at most.
 const PROJECTION_SWEEPS: usize = 500;
 
@@ -711,11 +708,7 @@ pub(crate) fn tighten_bound(economy: &Economy, model: &PlanLp, solution: &mut cr
     if !solution.status.solved() || solution.row_dual.len() != model.lp.num_rows() {
         return;
     }
-    let (bound, y) = upper_bound(economy, model, &solution.row_dual);
-    if bound < solution.dual_bound {
-        solution.dual_bound = bound;
-        solution.row_dual = y;
-    }
+    solution.offer_bound(upper_bound(economy, model, &solution.row_dual));
 }
 
 /// An upper bound on the current stage's optimum from approximate row multipliers `y` (the
@@ -724,7 +717,7 @@ pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f6
     let lp = &model.lp;
     let mut y = signed(y, economy.products.len());
     project_prices(economy, model, &mut y);
-    let mut best = (lp.dual_bound_within(&y, DUAL_ROUNDING), y.clone());
+    let mut best = (lp.dual_bound_within(&y, CERTIFICATE_ROUNDING), y.clone());
     if let Some(current) = model.groups.iter().find(|g| lp.cost[g.column] > 0.0) {
         // Normalise: the current bundle worth exactly its cost.
         let worth: f64 = current
@@ -735,7 +728,7 @@ pub fn upper_bound(economy: &Economy, model: &PlanLp, y: &[f64]) -> (f64, Vec<f6
         if worth > 0.0 {
             let factor = lp.cost[current.column] / worth;
             let scaled: Vec<f64> = y.iter().map(|v| v * factor).collect();
-            let bound = lp.dual_bound_within(&scaled, DUAL_ROUNDING);
+            let bound = lp.dual_bound_within(&scaled, CERTIFICATE_ROUNDING);
             if bound < best.0 {
                 best = (bound, scaled);
             }
@@ -800,7 +793,7 @@ pub(crate) fn product_bound(model: &PlanLp) -> Option<(f64, Vec<f64>)> {
             if let (Some(price), Some(fx)) = (import_price(j), model.fx_row) {
                 y[fx] = 1.0 / (target[j] * price);
             }
-            (lp.dual_bound_within(&y, DUAL_ROUNDING), y)
+            (lp.dual_bound_within(&y, CERTIFICATE_ROUNDING), y)
         })
         .min_by(|a, b| a.0.total_cmp(&b.0))
 }

@@ -54,6 +54,15 @@ pub struct LpSolution {
 }
 
 impl LpSolution {
+    /// Keeps `bound` (a certified upper bound with the multipliers that give it) where it is
+    /// tighter than the solution's own.
+    pub(crate) fn offer_bound(&mut self, (bound, row_dual): (f64, Vec<f64>)) {
+        if bound < self.dual_bound {
+            self.dual_bound = bound;
+            self.row_dual = row_dual;
+        }
+    }
+
     /// An outcome without a point (infeasible, unbounded, no verdict): no plan, no prices.
     pub fn without_plan(status: Status) -> LpSolution {
         LpSolution {
@@ -179,16 +188,6 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
     certified
 }
 
-/// Reduced costs within this share of their terms count as zero in the bound of HiGHS's
-/// prices: the rounding of the sums, as in the first-order methods' certificates
-/// ([`crate::certify`]), and not HiGHS's dual feasibility tolerance. Reduced costs within that
-/// tolerance, times large activities, add up: on a generated 10^4-product plan HiGHS (tolerance
-/// 1e-9) stopped 5.6e-7 below the optimum, and with its default 1e-7, 1.9e-5 below.
-const DUAL_ROUNDING: f64 = 1e-11;
-/// Sweeps of bound propagation for the bound of HiGHS's prices: a reduced cost that is a
-/// little positive on a column without an upper bound is bounded by what the rows imply.
-const IMPLIED_BOUND_PASSES: usize = 30;
-
 /// Largest relative bound violation of a point HiGHS calls "unknown" that is still kept.
 const UNKNOWN_FEASIBILITY: f64 = 1e-7;
 /// Largest certified relative gap of such a point.
@@ -203,8 +202,12 @@ fn certify_point(lp: &LinearProgram, x: &[f64], y: &[f64]) -> Option<LpSolution>
         return None;
     }
     let flipped: Vec<f64> = y.iter().map(|v| -v).collect();
-    let upper = lp.implied_upper_bounds(IMPLIED_BOUND_PASSES);
-    let bound = |y: &[f64]| lp.dual_bound_with_upper(y, DUAL_ROUNDING, &upper);
+    // Rounding only, not HiGHS's dual tolerance: reduced costs within that tolerance, times
+    // large activities, add up (on a generated 10^4-product plan HiGHS at 1e-9 stopped 5.6e-7
+    // below the optimum; at its default 1e-7, 1.9e-5 below). A reduced cost a little positive
+    // on a column without an upper bound is bounded by what the rows imply.
+    let upper = lp.implied_upper_bounds(crate::lp::IMPLIED_BOUND_PASSES);
+    let bound = |y: &[f64]| lp.dual_bound_with_upper(y, crate::lp::CERTIFICATE_ROUNDING, &upper);
     let (bound_y, bound_flipped) = (bound(y), bound(&flipped));
     let (row_dual, dual_bound) = if bound_flipped < bound_y {
         (flipped, bound_flipped)

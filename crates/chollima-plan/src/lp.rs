@@ -280,6 +280,15 @@ impl LinearProgram {
 /// that a solver calls feasible certifies its objective.
 const REDUCED_COST_ROUNDING: f64 = 1e-7;
 
+/// Reduced costs this close to zero (relative to their terms) count as zero in the bounds the
+/// methods certify (the first-order iterates', HiGHS's prices, the multi-year stages'): the
+/// rounding of the sums, far below the gaps certified, and not a solver's tolerance.
+pub(crate) const CERTIFICATE_ROUNDING: f64 = 1e-11;
+
+/// Sweeps of bound propagation for [`LinearProgram::implied_upper_bounds`] where a certificate
+/// needs them.
+pub(crate) const IMPLIED_BOUND_PASSES: usize = 30;
+
 /// The relative gap between a primal value and an upper bound, `(upper - primal) / max(1, |upper|)`,
 /// never negative (rounding can put the two a hair the wrong way round).
 pub fn relative_gap(primal: f64, upper: f64) -> f64 {

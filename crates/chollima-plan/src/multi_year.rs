@@ -472,11 +472,7 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
         // first-order iterate's are, they certify its gap (see `certify::tighten_bound`).
         if solved && let Some(certificates) = YearCertificates::new(economy, &model, &implied_upper)
         {
-            let (bound, y) = certificates.upper_bound(&solution.row_dual);
-            if bound < solution.dual_bound {
-                solution.dual_bound = bound;
-                solution.row_dual = y;
-            }
+            solution.offer_bound(certificates.upper_bound(&solution.row_dual));
         }
         let total = if solved { solution.objective } else { f64::NAN };
         stages.push(YearStage {

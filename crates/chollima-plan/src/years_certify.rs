@@ -23,16 +23,12 @@
 use chollima_model::Economy;
 
 use crate::certify;
-use crate::lp::LinearProgram;
+use crate::lp::{CERTIFICATE_ROUNDING, IMPLIED_BOUND_PASSES, LinearProgram};
 use crate::multi_year::MultiYearLp;
 
-/// Sweeps of bound propagation for the implied column bounds.
-const IMPLIED_BOUND_PASSES: usize = 30;
 /// Shares of the iterate's investment a year's repair tries, in turn: a year that cannot
 /// supply the goods for it builds less.
 const INVESTMENT_SHARES: [f64; 5] = [1.0, 0.5, 0.25, 0.1, 0.0];
-/// Reduced costs this close to zero (relative to their terms) count as zero in the bound.
-const DUAL_ROUNDING: f64 = 1e-11;
 
 /// Makes certificates for the current stage of a multi-year model.
 pub(crate) struct YearCertificates<'a> {
@@ -424,7 +420,7 @@ impl<'a> YearCertificates<'a> {
                 }
             }
         }
-        let bound = lp.dual_bound_with_upper(&y, DUAL_ROUNDING, self.implied_upper);
+        let bound = lp.dual_bound_with_upper(&y, CERTIFICATE_ROUNDING, self.implied_upper);
         (bound, y)
     }
 }
