@@ -6,6 +6,7 @@
 //! outcomes: a feasible point on a ray that nothing limits proves the plan unbounded, a bound
 //! below lambda's floor proves it infeasible.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chollima_model::Economy;
@@ -20,6 +21,15 @@ use crate::pdlp::{self, PdlpSettings, Termination};
 /// A certified bound this far (relative) below lambda's floor proves the floor out of reach.
 const FLOOR_ROUNDING: f64 = 1e-9;
 
+/// Who watches a stage's run: where it reports progress, under which stage name, and the
+/// flag that stops it from another thread (the race of `auto`).
+#[derive(Debug, Clone, Copy)]
+pub struct Watch<'a> {
+    pub progress: Option<&'a ProgressSink>,
+    pub stage: &'a str,
+    pub stop: Option<&'a AtomicBool>,
+}
+
 /// Solves the model's current stage to a certified relative gap of `gap`, starting from `warm`
 /// (the previous stage's point) when given.
 pub fn solve_stage(
@@ -28,9 +38,13 @@ pub fn solve_stage(
     gap: f64,
     settings: &PdlpSettings,
     warm: Option<(&[f64], &[f64])>,
-    progress: Option<&ProgressSink>,
-    stage: &str,
+    watch: Watch,
 ) -> (LpSolution, usize) {
+    let Watch {
+        progress,
+        stage,
+        stop,
+    } = watch;
     let floor = current_floor(model);
     let repair = crate::merit::Repair::new(economy, model);
     let mut certify = |iterate: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
@@ -55,6 +69,7 @@ pub fn solve_stage(
         settings,
         progress,
         name: stage,
+        stop,
     };
     // The previous stage's plan holds every earlier lambda (the hold is its own value less a
     // hair), so a later stage starts with a plan: a run that stalls still returns that one
@@ -107,6 +122,8 @@ pub(crate) struct Stage<'a> {
     pub settings: &'a PdlpSettings,
     pub progress: Option<&'a ProgressSink>,
     pub name: &'a str,
+    /// Set by another thread to end the run at the next check (the race of `auto`).
+    pub stop: Option<&'a AtomicBool>,
 }
 
 /// Offers an iterate's certificates (a feasible plan near it, a bound from its prices) to the
@@ -156,6 +173,10 @@ pub(crate) fn run(
         };
         let start_point = start.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice()));
         let outcome = pdlp::solve(lp, start_point, &budget, |iterate| {
+            if stage.stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+                verdict = Some(Status::Unknown);
+                return true;
+            }
             let now = clock.elapsed().as_secs_f64();
             // Certify at most a third of the time, but always at the first offer.
             if now - last_certified < 2.0 * certify_seconds {
@@ -296,6 +317,7 @@ mod tests {
             settings: &settings,
             progress: None,
             name: "test",
+            stop: None,
         };
         let mut certify = |_: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
             incumbent.offer_plan(Some((vec![1.0, 1.0], 2.0)));

@@ -1,6 +1,8 @@
 //! The exact method: a [`LinearProgram`] solved by HiGHS (dual simplex or interior point with
 //! crossover, HiGHS's choice), with primal values, row duals and the solver's status.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use highs::{ColProblem, HighsModelStatus, Sense};
 
 use crate::lp::{LinearProgram, relative_gap};
@@ -99,6 +101,16 @@ const FEASIBILITY_TOLERANCE: f64 = 1e-9;
 
 /// Solves `lp` (a maximisation) with HiGHS.
 pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
+    solve_until(lp, settings, None)
+}
+
+/// As [`solve`], ending early (status `unknown`, no point) once `stop` is set: HiGHS asks at
+/// its simplex and interior-point interrupt callbacks, every few iterations.
+pub fn solve_until(
+    lp: &LinearProgram,
+    settings: &HighsSettings,
+    stop: Option<&AtomicBool>,
+) -> LpSolution {
     let started = std::time::Instant::now();
     let mut problem = ColProblem::default();
     let rows: Vec<_> = (0..lp.num_rows())
@@ -129,6 +141,9 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
     if settings.threads > 0 {
         model.set_option("threads", settings.threads as i32);
     }
+    if let Some(stop) = stop {
+        interrupt_when(&mut model, stop);
+    }
     // HiGHS refuses a malformed LP (NaN bounds, say) with an error status: an outcome, not a
     // panic, so the caller can report it.
     // HiGHS's dual simplex can lose its way on an ill-conditioned LP (it ends in an error,
@@ -137,13 +152,14 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
     let Ok(solved) = model.try_solve() else {
         let left = settings.time_limit_seconds - started.elapsed().as_secs_f64();
         return match settings.solver {
-            None if left > 0.0 => solve(
+            None if left > 0.0 => solve_until(
                 lp,
                 &HighsSettings {
                     solver: Some("ipm"),
                     time_limit_seconds: left,
                     ..*settings
                 },
+                stop,
             ),
             None => LpSolution::without_plan(Status::TimeLimit),
             Some(_) => LpSolution::without_plan(Status::Unknown),
@@ -186,6 +202,42 @@ pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
         .expect("an optimal HiGHS solution has a value per column");
     certified.status = status;
     certified
+}
+
+/// Has HiGHS's interrupt callbacks end the solve once `stop` is set. The `highs` crate has no
+/// callbacks, so this goes through `highs-sys` (the C API of the same library): the callback
+/// reads the flag through the user-data pointer, which outlives the solve (`stop` is borrowed
+/// for as long as the model is).
+#[allow(unsafe_code)]
+fn interrupt_when(model: &mut highs::Model, stop: &AtomicBool) {
+    unsafe extern "C" fn check(
+        _callback_type: std::os::raw::c_int,
+        _message: *const std::os::raw::c_char,
+        _data_out: *const highs_sys::HighsCallbackDataOut,
+        data_in: *mut highs_sys::HighsCallbackDataIn,
+        user_data: *mut std::os::raw::c_void,
+    ) {
+        // SAFETY: `user_data` is the `&AtomicBool` given below, alive for the whole solve;
+        // `data_in` is HiGHS's own, valid during the call (null for callbacks without input).
+        unsafe {
+            let stop = &*(user_data as *const AtomicBool);
+            if !data_in.is_null() && stop.load(Ordering::Relaxed) {
+                (*data_in).user_interrupt = 1;
+            }
+        }
+    }
+    let highs = model.as_mut_ptr();
+    // SAFETY: `highs` is the live HiGHS instance of `model`; the callback and its data stay
+    // valid while it solves (see above).
+    unsafe {
+        highs_sys::Highs_setCallback(
+            highs,
+            Some(check),
+            stop as *const AtomicBool as *mut std::os::raw::c_void,
+        );
+        highs_sys::Highs_startCallback(highs, highs_sys::kHighsCallbackSimplexInterrupt);
+        highs_sys::Highs_startCallback(highs, highs_sys::kHighsCallbackIpmInterrupt);
+    }
 }
 
 /// Largest relative bound violation of a point HiGHS calls "unknown" that is still kept.
@@ -235,6 +287,29 @@ mod tests {
         assert!((s.objective - 12.5).abs() < 1e-9);
         assert!((s.dual_bound - 12.5).abs() < 1e-9, "{s:?}");
         assert!((s.row_dual[0] - 1.5).abs() < 1e-9 && (s.row_dual[1] - 0.5).abs() < 1e-9);
+    }
+
+    /// Regression guard for the race of `auto`: HiGHS stops when told to, without a point.
+    #[test]
+    fn a_set_stop_flag_interrupts_the_simplex() {
+        // A dense LP that takes HiGHS many simplex iterations and that presolve cannot remove.
+        let n = 300;
+        let mut lp = LinearProgram::with_rows(n);
+        for i in 0..n {
+            lp.row_upper[i] = 1.0 + (i % 7) as f64;
+        }
+        for j in 0..n {
+            let entries: Vec<(usize, f64)> = (0..n)
+                .map(|i| (i, 1.0 + ((i * 31 + j * 17) % 23) as f64))
+                .collect();
+            lp.push_column(1.0 + (j % 5) as f64, 0.0, f64::INFINITY, entries);
+        }
+        let unstopped = solve(&lp, &HighsSettings::default());
+        assert_eq!(unstopped.status, Status::Optimal);
+        let stop = AtomicBool::new(true);
+        let stopped = solve_until(&lp, &HighsSettings::default(), Some(&stop));
+        assert_ne!(stopped.status, Status::Optimal, "{:?}", stopped.status);
+        assert!(stopped.x.is_empty());
     }
 
     #[test]

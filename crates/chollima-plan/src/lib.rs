@@ -59,8 +59,9 @@ pub use pdlp::PdlpSettings;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Method {
     /// The closed form where it applies (one technique per product, no trade, no priorities),
-    /// otherwise HiGHS up to [`AUTO_FIRST_ORDER_NONZEROS`] nonzeros, the first-order method
-    /// beyond.
+    /// otherwise the listed plan's certificate, then HiGHS up to [`AUTO_FIRST_ORDER_NONZEROS`]
+    /// nonzeros (raced against the first-order method from [`PlanSettings::race_nonzeros`]),
+    /// the first-order method beyond.
     #[default]
     Auto,
     /// The exact LP through HiGHS, always.
@@ -99,6 +100,9 @@ pub struct PlanSettings {
     pub gap: f64,
     /// Where long solves report how far they are.
     pub progress: Option<ProgressSink>,
+    /// Stages of at least this many LP nonzeros race HiGHS against the first-order method
+    /// under [`Method::Auto`] (default [`AUTO_RACE_NONZEROS`]).
+    pub race_nonzeros: usize,
 }
 
 impl Default for PlanSettings {
@@ -111,6 +115,7 @@ impl Default for PlanSettings {
             harmony: HarmonySettings::default(),
             gap: DEFAULT_GAP,
             progress: None,
+            race_nonzeros: AUTO_RACE_NONZEROS,
         }
     }
 }
@@ -293,8 +298,11 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 settings.gap,
                 &settings.pdlp,
                 warm,
-                progress,
-                &group.name,
+                first_order::Watch {
+                    progress,
+                    stage: &group.name,
+                    stop: None,
+                },
             )),
             // `auto` tries the listed technology's certificate before HiGHS: on an economy
             // whose optimum is one product's plant it closes the gap in one Leontief solve.
@@ -309,6 +317,12 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     Some(quick) => {
                         stage_method = Method::Merit;
                         (quick.into_solution(Status::NearOptimal), Some(0))
+                    }
+                    None if settings.method == Method::Auto && races(&model, settings) => {
+                        let (solution, iterations, winner) =
+                            race(economy, &model, settings, warm, &group.name);
+                        stage_method = winner;
+                        (solution, iterations)
                     }
                     None => {
                         let mut exact = highs_solver::solve(&model.lp, &settings.highs);
@@ -368,6 +382,86 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     let name = plan_method(method, &stages);
     finish(economy, &model, &solution, stages, name, start)
 }
+
+/// Whether `auto` races HiGHS against the first-order method on this stage: on plans of at
+/// least [`PlanSettings::race_nonzeros`] nonzeros, where a machine has a core for each.
+fn races(model: &PlanLp, settings: &PlanSettings) -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores >= 2 && model.lp.nnz() >= settings.race_nonzeros
+}
+
+/// HiGHS and the first-order method on the same stage at once, HiGHS on one core and the
+/// first-order method on the others; the first to finish ends the other. HiGHS finishing
+/// (optimal, infeasible, unbounded) wins; the first-order method wins when it certifies the
+/// gap asked first. On 10^4-product plans the first-order method wins in 1-8 s where HiGHS
+/// takes 12-20 s, and where it does not, HiGHS pays for sharing the machine (see
+/// BENCHMARKS.md). Returns the answer, its iterations (the first-order method's) and who won.
+fn race(
+    economy: &Economy,
+    model: &PlanLp,
+    settings: &PlanSettings,
+    warm: Option<(&[f64], &[f64])>,
+    name: &str,
+) -> (LpSolution, Option<usize>, Method) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = AtomicBool::new(false);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        let first_order = scope.spawn(|| {
+            let run = || {
+                first_order::solve_stage(
+                    economy,
+                    model,
+                    settings.gap,
+                    &settings.pdlp,
+                    warm,
+                    first_order::Watch {
+                        progress: settings.progress.as_ref(),
+                        stage: name,
+                        stop: Some(&stop),
+                    },
+                )
+            };
+            // The first-order method's parallel sums on the cores HiGHS leaves it.
+            let answer = match rayon::ThreadPoolBuilder::new()
+                .num_threads(cores.saturating_sub(1).max(1))
+                .build()
+            {
+                Ok(pool) => pool.install(run),
+                Err(_) => run(),
+            };
+            if answer.0.status == Status::NearOptimal {
+                stop.store(true, Ordering::Relaxed);
+            }
+            answer
+        });
+        let mut exact = highs_solver::solve_until(&model.lp, &settings.highs, Some(&stop));
+        let verdict = matches!(
+            exact.status,
+            Status::Optimal | Status::Infeasible | Status::Unbounded
+        );
+        if verdict {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let approximate = first_order
+            .join()
+            .unwrap_or_else(|_| (LpSolution::without_plan(Status::Unknown), 0));
+        if verdict {
+            certify::tighten_bound(economy, model, &mut exact);
+            (exact, None, Method::Highs)
+        } else if approximate.0.status == Status::NearOptimal || !approximate.0.x.is_empty() {
+            // Certified within the gap, or (both stopped by a limit) the best certified plan.
+            (approximate.0, Some(approximate.1), Method::Pdlp)
+        } else {
+            (exact, None, Method::Highs)
+        }
+    })
+}
+
+/// Plans from this many LP nonzeros up are raced under `auto` (HiGHS alone below): HiGHS
+/// needs seconds from about here (10-20 s at 1.4 x 10^5 nonzeros, 10^4 products), so a
+/// second solver on the other core can pay, and a small plan keeps one deterministic answer.
+pub const AUTO_RACE_NONZEROS: usize = 50_000;
 
 /// The plan from the closed form, certified through the LP's weak duality like any other.
 fn closed_plan(

@@ -390,6 +390,7 @@ fn plan_years_first_order(
                 settings: &settings.pdlp,
                 progress: settings.progress.as_ref(),
                 name: &model.groups[g].name,
+                stop: None,
             };
             let warm = last
                 .as_ref()

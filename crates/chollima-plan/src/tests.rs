@@ -624,3 +624,58 @@ fn approximate_exact_prices_are_tightened_into_a_valid_certificate() {
         );
     }
 }
+
+/// Regression guard for `auto`'s race: whichever of HiGHS and the first-order method wins, the
+/// answer is certified within the gap asked and agrees with HiGHS alone.
+#[test]
+fn auto_races_highs_and_the_first_order_method_to_the_same_optimum() {
+    for (seed, priorities) in [(3, false), (4, true)] {
+        let economy = featured_economy(seed, priorities);
+        let exact = plan(&economy, &settings(Method::Highs));
+        let raced = plan(
+            &economy,
+            &PlanSettings {
+                method: Method::Auto,
+                gap: 1e-6,
+                race_nonzeros: 0,
+                ..Default::default()
+            },
+        );
+        assert!(raced.status.solved(), "seed {seed}: {:?}", raced.status);
+        assert!(raced.gap <= 1e-6, "seed {seed}: gap {}", raced.gap);
+        for stage in &raced.stages {
+            assert!(
+                ["highs", "pdlp", "merit"].contains(&stage.method),
+                "{stage:?}"
+            );
+        }
+        let (optimum, found) = (exact.lambdas[0].1, raced.lambdas[0].1);
+        assert!(
+            (found - optimum).abs() <= 1e-6 * optimum.max(1.0),
+            "seed {seed}: raced {found}, HiGHS {optimum}"
+        );
+    }
+}
+
+/// Regression guard: a first-order run told to stop (the race lost) ends at its next check
+/// without a plan, rather than running on.
+#[test]
+fn a_stopped_first_order_stage_ends_without_a_plan() {
+    let economy = featured_economy(3, false);
+    let model = crate::formulation::PlanLp::new(&economy, 1);
+    let stop = std::sync::atomic::AtomicBool::new(true);
+    let (solution, _) = crate::first_order::solve_stage(
+        &economy,
+        &model,
+        1e-12,
+        &Default::default(),
+        None,
+        crate::first_order::Watch {
+            progress: None,
+            stage: "all",
+            stop: Some(&stop),
+        },
+    );
+    assert_eq!(solution.status, Status::Unknown);
+    assert!(solution.x.is_empty());
+}
