@@ -27,6 +27,15 @@ impl Status {
         matches!(self, Status::Optimal | Status::NearOptimal)
     }
 
+    /// Whether the status settles a stage: a plan within the gap, or a proof that there is
+    /// none (infeasible) or no limit to it (unbounded). Limits and `unknown` do not.
+    pub fn settled(self) -> bool {
+        matches!(
+            self,
+            Status::Optimal | Status::NearOptimal | Status::Infeasible | Status::Unbounded
+        )
+    }
+
     /// The name used in `summary.json`.
     pub fn name(self) -> &'static str {
         match self {

@@ -391,9 +391,8 @@ fn races(model: &PlanLp, settings: &PlanSettings) -> bool {
 }
 
 /// HiGHS and the first-order method on the same stage at once, HiGHS on one core and the
-/// first-order method on the others; the first to finish ends the other. HiGHS finishing
-/// (optimal, infeasible, unbounded) wins; the first-order method wins when it certifies the
-/// gap asked first. On 10^4-product plans the first-order method wins in 1-8 s where HiGHS
+/// first-order method on the others; the first to settle the stage ([`Status::settled`])
+/// ends the other: HiGHS's answer is kept when both settle. On 10^4-product plans the first-order method wins in 1-8 s where HiGHS
 /// takes 12-20 s, and where it does not, HiGHS pays for sharing the machine (see
 /// BENCHMARKS.md). Returns the answer, its iterations (the first-order method's) and who won.
 fn race(
@@ -430,27 +429,26 @@ fn race(
                 Ok(pool) => pool.install(run),
                 Err(_) => run(),
             };
-            if answer.0.status == Status::NearOptimal {
+            if answer.0.status.settled() {
                 stop.store(true, Ordering::Relaxed);
             }
             answer
         });
         let mut exact = highs_solver::solve_until(&model.lp, &settings.highs, Some(&stop));
-        let verdict = matches!(
-            exact.status,
-            Status::Optimal | Status::Infeasible | Status::Unbounded
-        );
+        let verdict = exact.status.settled();
         if verdict {
             stop.store(true, Ordering::Relaxed);
         }
+        // A panic on the first-order side is a bug, and surfaces as one.
         let approximate = first_order
             .join()
-            .unwrap_or_else(|_| (LpSolution::without_plan(Status::Unknown), 0));
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         if verdict {
             certify::tighten_bound(economy, model, &mut exact);
             (exact, None, Method::Highs)
-        } else if approximate.0.status == Status::NearOptimal || !approximate.0.x.is_empty() {
-            // Certified within the gap, or (both stopped by a limit) the best certified plan.
+        } else if approximate.0.status.settled() || !approximate.0.x.is_empty() {
+            // Certified within the gap (or infeasible, unbounded), or, both stopped by a
+            // limit, the best certified plan.
             (approximate.0, Some(approximate.1), Method::Pdlp)
         } else {
             (exact, None, Method::Highs)
