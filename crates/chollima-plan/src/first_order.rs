@@ -31,13 +31,15 @@ pub struct Watch<'a> {
 }
 
 /// Solves the model's current stage to a certified relative gap of `gap`, starting from `warm`
-/// (the previous stage's point) when given.
+/// (the previous stage's point) when given, and from `first` (the stage's
+/// [`first_certificate`], when the caller has made it already).
 pub fn solve_stage(
     economy: &Economy,
     model: &PlanLp,
     gap: f64,
     settings: &PdlpSettings,
     warm: Option<(&[f64], &[f64])>,
+    first: Option<certify::Incumbent>,
     watch: Watch,
 ) -> (LpSolution, usize) {
     let Watch {
@@ -74,7 +76,7 @@ pub fn solve_stage(
     // The previous stage's plan holds every earlier lambda (the hold is its own value less a
     // hair), so a later stage starts with a plan: a run that stalls still returns that one
     // rather than none.
-    let first = first_certificate(model, warm, repair.as_ref(), gap);
+    let first = first.unwrap_or_else(|| first_certificate(model, warm, repair.as_ref(), gap));
     let first_bound = first.bound.0.is_finite().then_some(first.bound);
     run(&stage, warm, first.primal, first_bound, &mut certify)
 }

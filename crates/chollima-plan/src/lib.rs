@@ -298,6 +298,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 settings.gap,
                 &settings.pdlp,
                 warm,
+                None,
                 first_order::Watch {
                     progress,
                     stage: &group.name,
@@ -307,24 +308,23 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             // `auto` tries the listed technology's certificate before HiGHS: on an economy
             // whose optimum is one product's plant it closes the gap in one Leontief solve.
             Method::Highs | Method::Auto => {
-                let quick = (settings.method == Method::Auto)
-                    .then(|| {
-                        let repair = merit::Repair::new(economy, &model);
-                        first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap)
-                    })
-                    .filter(|q| q.closes(settings.gap));
+                let quick = (settings.method == Method::Auto).then(|| {
+                    let repair = merit::Repair::new(economy, &model);
+                    first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap)
+                });
                 match quick {
-                    Some(quick) => {
+                    Some(quick) if quick.closes(settings.gap) => {
                         stage_method = Method::Merit;
                         (quick.into_solution(Status::NearOptimal), Some(0))
                     }
-                    None if settings.method == Method::Auto && races(&model, settings) => {
+                    // The race's first-order side starts from the same certificate.
+                    Some(quick) if races(&model, settings) => {
                         let (solution, iterations, winner) =
-                            race(economy, &model, settings, warm, &group.name);
+                            race(economy, &model, settings, warm, quick, &group.name);
                         stage_method = winner;
                         (solution, iterations)
                     }
-                    None => {
+                    _ => {
                         let mut exact = highs_solver::solve(&model.lp, &settings.highs);
                         certify::tighten_bound(economy, &model, &mut exact);
                         (exact, None)
@@ -400,6 +400,7 @@ fn race(
     model: &PlanLp,
     settings: &PlanSettings,
     warm: Option<(&[f64], &[f64])>,
+    first: certify::Incumbent,
     name: &str,
 ) -> (LpSolution, Option<usize>, Method) {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -414,6 +415,7 @@ fn race(
                     settings.gap,
                     &settings.pdlp,
                     warm,
+                    Some(first),
                     first_order::Watch {
                         progress: settings.progress.as_ref(),
                         stage: name,

@@ -670,6 +670,7 @@ fn a_stopped_first_order_stage_ends_without_a_plan() {
         1e-12,
         &Default::default(),
         None,
+        None,
         crate::first_order::Watch {
             progress: None,
             stage: "all",
