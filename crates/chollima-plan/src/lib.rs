@@ -482,7 +482,10 @@ fn closed_plan(
     if let Some((row, multiplier)) = closed.resource_row {
         row_dual[row] = multiplier;
     }
-    let dual_bound = model.lp.dual_bound(&row_dual);
+    // Certified as every other answer is: the prices projected and rescaled, reduced costs
+    // within `lp::CERTIFICATE_ROUNDING` of their size counting as zero (the Leontief solve's
+    // rounding, not a solver's tolerance).
+    let dual_bound = certify::upper_bound(economy, model, &row_dual).0;
     let objective = closed.lambda;
     let stage = Stage {
         group: group.name.clone(),
