@@ -45,6 +45,18 @@ def number(column, default=np.nan):
     return np.array([float(v) if v.strip() != "" else default for v in column])
 
 
+def foreign_exchange(package, year, resources, amount):
+    """Year `year`'s foreign-exchange budget: from finance.csv when there is one (the sum of
+    amount * reliability over its rows for that year or for every year, docs/FORMAT.md),
+    otherwise `[resources] foreign_exchange` (0 when not given)."""
+    finance = read_csv(package, "finance.csv")
+    if finance is None:
+        return amount(resources.get(FOREIGN_EXCHANGE, 0.0))
+    years = finance["year"] if "year" in finance else [""] * len(finance)
+    return float(sum(float(a) * float(r) for y, a, r in zip(years, finance["amount"], finance["reliability"])
+                     if y.strip() == "" or int(y) == year))
+
+
 def build(package, year=1):
     """The FORMAT.md LP of plan year `year`: returns (matrix by columns, bounds, group list)."""
     with open(os.path.join(package, "economy.toml"), "rb") as f:
@@ -88,7 +100,7 @@ def build(package, year=1):
     if tradable or fx_used:
         fx = next_row
         next_row += 1
-        row_lower.append([-INF]); row_upper.append([amount(resources.get(FOREIGN_EXCHANGE, 0.0))])
+        row_lower.append([-INF]); row_upper.append([foreign_exchange(package, year, resources, amount)])
         if FOREIGN_EXCHANGE in techniques:
             rows.append(np.full(K, fx)); cols.append(np.arange(K)); vals.append(number(techniques[FOREIGN_EXCHANGE], 0.0))
         for price, sign, limit in [(import_price, 1.0, None), (export_price, -1.0, export_limit)]:

@@ -93,6 +93,9 @@ pub struct HighsSettings {
     pub threads: usize,
     /// HiGHS's `solver` option (`simplex`, `ipm`); `None` lets HiGHS choose.
     pub solver: Option<&'static str>,
+    /// LPs of at least this many nonzeros get the primal simplex (see
+    /// [`PRIMAL_SIMPLEX_NONZEROS`]); `usize::MAX` keeps HiGHS's dual simplex everywhere.
+    pub primal_simplex_from: usize,
 }
 
 impl Default for HighsSettings {
@@ -101,6 +104,7 @@ impl Default for HighsSettings {
             time_limit_seconds: f64::INFINITY,
             threads: 0,
             solver: None,
+            primal_simplex_from: PRIMAL_SIMPLEX_NONZEROS,
         }
     }
 }
@@ -112,6 +116,7 @@ impl Default for HighsSettings {
 /// and 216 s against more than 300 s on a five-year plan of 2000 products; on small plans it
 /// is slower (0.77 -> 1.00 s on a five-year plan of 300 products, 2.7 x 10^4 nonzeros) and at
 /// about 9 x 10^4 nonzeros the two were even (five years of 1000 products, 13.5 / 12.6 s).
+/// Multi-year plans do not use it (see `multi_year::plan_years`).
 pub const PRIMAL_SIMPLEX_NONZEROS: usize = 50_000;
 /// HiGHS's `simplex_strategy` for the primal simplex.
 const PRIMAL_SIMPLEX: i32 = 4;
@@ -158,7 +163,7 @@ pub fn solve_until(
     if let Some(solver) = settings.solver {
         model.set_option("solver", solver);
     }
-    if settings.solver.is_none() && lp.nnz() >= PRIMAL_SIMPLEX_NONZEROS {
+    if settings.solver.is_none() && lp.nnz() >= settings.primal_simplex_from {
         model.set_option("simplex_strategy", PRIMAL_SIMPLEX);
     }
     if settings.threads > 0 {
