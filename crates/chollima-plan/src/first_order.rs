@@ -42,11 +42,6 @@ pub fn solve_stage(
     first: Option<certify::Incumbent>,
     watch: Watch,
 ) -> (LpSolution, usize) {
-    let Watch {
-        progress,
-        stage,
-        stop,
-    } = watch;
     let floor = current_floor(model);
     let repair = crate::merit::Repair::new(economy, model);
     let mut certify = |iterate: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
@@ -69,9 +64,7 @@ pub fn solve_stage(
         floor,
         gap,
         settings,
-        progress,
-        name: stage,
-        stop,
+        watch,
     };
     // The previous stage's plan holds every earlier lambda (the hold is its own value less a
     // hair), so a later stage starts with a plan: a run that stalls still returns that one
@@ -122,10 +115,7 @@ pub(crate) struct Stage<'a> {
     pub floor: f64,
     pub gap: f64,
     pub settings: &'a PdlpSettings,
-    pub progress: Option<&'a ProgressSink>,
-    pub name: &'a str,
-    /// Set by another thread to end the run at the next check (the race of `auto`).
-    pub stop: Option<&'a AtomicBool>,
+    pub watch: Watch<'a>,
 }
 
 /// Offers an iterate's certificates (a feasible plan near it, a bound from its prices) to the
@@ -152,8 +142,8 @@ pub(crate) fn run(
     incumbent.offer_bound(first_bound);
     if incumbent.primal.is_some()
         && incumbent.report(
-            stage.progress,
-            stage.name,
+            stage.watch.progress,
+            stage.watch.stage,
             0,
             clock.elapsed().as_secs_f64(),
             stage.gap,
@@ -175,7 +165,11 @@ pub(crate) fn run(
         };
         let start_point = start.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice()));
         let outcome = pdlp::solve(lp, start_point, &budget, |iterate| {
-            if stage.stop.is_some_and(|stop| stop.load(Ordering::Relaxed)) {
+            if stage
+                .watch
+                .stop
+                .is_some_and(|stop| stop.load(Ordering::Relaxed))
+            {
                 verdict = Some(Status::Unknown);
                 return true;
             }
@@ -198,8 +192,8 @@ pub(crate) fn run(
                 return true;
             }
             let done = incumbent.report(
-                stage.progress,
-                stage.name,
+                stage.watch.progress,
+                stage.watch.stage,
                 iterations + iterate.iteration,
                 last_certified,
                 stage.gap,
@@ -317,9 +311,11 @@ mod tests {
             floor: 0.0,
             gap: 1e-9,
             settings: &settings,
-            progress: None,
-            name: "test",
-            stop: None,
+            watch: Watch {
+                progress: None,
+                stage: "test",
+                stop: None,
+            },
         };
         let mut certify = |_: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
             incumbent.offer_plan(Some((vec![1.0, 1.0], 2.0)));

@@ -388,9 +388,11 @@ fn plan_years_first_order(
                 floor: certificates.floor(),
                 gap: settings.gap,
                 settings: &settings.pdlp,
-                progress: settings.progress.as_ref(),
-                name: &model.groups[g].name,
-                stop: None,
+                watch: first_order::Watch {
+                    progress: settings.progress.as_ref(),
+                    stage: &model.groups[g].name,
+                    stop: None,
+                },
             };
             let warm = last
                 .as_ref()
