@@ -10,8 +10,8 @@ substitutes the stock away, so the two formulations differ. Each year's block (b
 resources, trade, lambdas) comes from `compare_highspy.build`. Stages maximise the sum over
 years of each group's lambdas, lexicographically. The sums must agree to --tolerance (relative,
 default 1e-6), and so must every year's lambda where the optimum is unique. `--method pdlp`
-runs too: its first stage's certified interval must hold the optimum. Exit code 1 on any
-disagreement. Needs: pip install highspy pandas scipy numpy; cargo build --release.
+runs too: its first stage's certified interval must hold the optimum; and highspy's optimum of
+the file `--export-mps` writes must be the first group's sum. Exit code 1 on any disagreement. Needs: pip install highspy pandas scipy numpy; cargo build --release.
 """
 import argparse
 import os
@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from compare_highspy import BINARY, INF, build, chollima, maximise, number, read_csv  # noqa: E402
+from compare_highspy import BINARY, INF, build, check_export, chollima, maximise, number, read_csv  # noqa: E402
 
 
 def build_years(package):
@@ -146,7 +146,9 @@ def compare(package, tolerance):
         lines.append(f"{group}: sum {total:.9g} vs {total_mine:.9g} ({error:.1e}); years "
                      f"{', '.join(f'{v:.4f}' for v in values)}")
     print(f"{'ok  ' if ok else 'FAIL'} {name}: {'; '.join(lines)}; chollima {seconds:.2f} s, highspy {reference_seconds:.2f} s")
-    return ok and compare_first_order(package, name, reference)
+    first = float(np.nansum(next(iter(reference.values()))))
+    exported = check_export(package, first, tolerance)
+    return ok and exported and compare_first_order(package, name, reference)
 
 
 def compare_first_order(package, name, reference, gap=0.01, limit=30):

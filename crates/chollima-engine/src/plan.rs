@@ -170,14 +170,10 @@ fn plan_several_years(
             let model = MultiYearLp::new(economy);
             let file = std::fs::File::create(path).map_err(io_error(path))?;
             let mut writer = std::io::BufWriter::new(file);
-            chollima_plan::mps::write_mps(
-                &model.lp,
-                |i| format!("r{i}"),
-                |j| format!("c{j}"),
-                &mut writer,
-            )
-            .and_then(|()| writer.flush())
-            .map_err(io_error(path))
+            model
+                .write_mps(economy, &mut writer)
+                .and_then(|()| writer.flush())
+                .map_err(io_error(path))
         })?;
         files.push(path.clone());
     }

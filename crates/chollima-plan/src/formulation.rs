@@ -234,40 +234,46 @@ impl PlanLp {
             .collect()
     }
 
-    /// Writes the LP as free MPS, named after the economy: `y<k>:<technique>`,
-    /// `m<i>:<product>` / `e<i>:<product>` (trade), `lambda:<group>`, `b<i>:<product>` (balance
-    /// rows), `r:<resource>`.
+    /// Writes the LP as free MPS, named after the economy (see [`PlanLp::names`]).
     pub fn write_mps(
         &self,
         economy: &Economy,
         out: &mut impl std::io::Write,
     ) -> std::io::Result<()> {
+        let (rows, columns) = self.names(economy, "");
+        crate::mps::write_mps(&self.lp, |i| rows[i].clone(), |j| columns[j].clone(), out)
+    }
+
+    /// Names of the LP's rows and columns after the economy, each with `prefix` in front:
+    /// `y<k>:<technique>`, `m<i>:<product>` / `e<i>:<product>` (trade), `lambda:<group>`,
+    /// `b<i>:<product>` (balance rows), `r:<resource>`.
+    pub fn names(&self, economy: &Economy, prefix: &str) -> (Vec<String>, Vec<String>) {
         let n = economy.products.len();
         let mut columns = vec![String::new(); self.lp.num_cols()];
         for k in 0..self.technique_count {
-            columns[k] = format!("y{k}:{}", &economy.techniques.ids[k]);
+            columns[k] = format!("{prefix}y{k}:{}", &economy.techniques.ids[k]);
         }
         for i in 0..n {
             if let Some(c) = self.import_column[i] {
-                columns[c] = format!("m{i}:{}", &economy.products.ids[i]);
+                columns[c] = format!("{prefix}m{i}:{}", &economy.products.ids[i]);
             }
             if let Some(c) = self.export_column[i] {
-                columns[c] = format!("e{i}:{}", &economy.products.ids[i]);
+                columns[c] = format!("{prefix}e{i}:{}", &economy.products.ids[i]);
             }
         }
         for g in &self.groups {
-            columns[g.column] = format!("lambda:{}", g.name);
+            columns[g.column] = format!("{prefix}lambda:{}", g.name);
         }
         let mut rows: Vec<String> = (0..n)
-            .map(|i| format!("b{i}:{}", &economy.products.ids[i]))
+            .map(|i| format!("{prefix}b{i}:{}", &economy.products.ids[i]))
             .collect();
         rows.resize(self.lp.num_rows(), String::new());
         for &(r, row) in &self.resource_rows {
-            rows[row] = format!("r:{}", economy.manifest.resources[r].name);
+            rows[row] = format!("{prefix}r:{}", economy.manifest.resources[r].name);
         }
         if let Some(row) = self.fx_row {
-            rows[row] = format!("r:{FOREIGN_EXCHANGE}");
+            rows[row] = format!("{prefix}r:{FOREIGN_EXCHANGE}");
         }
-        crate::mps::write_mps(&self.lp, |i| rows[i].clone(), |j| columns[j].clone(), out)
+        (rows, columns)
     }
 }

@@ -248,6 +248,54 @@ impl MultiYearLp {
         }
     }
 
+    /// Writes the LP of the first stage (the first group's lambdas summed over the years as
+    /// the objective; later stages hold it, see [`plan_years`]) as free MPS, named after the
+    /// economy: year `t`'s block as [`PlanLp::names`] with `t<t>.` in front, then per
+    /// expandable technique `kap<t>:<technique>` (stock, t = 1..T+1), `v<t>:<technique>`
+    /// (investment), rows `cap<t>:`, `rec<t>:`, `term:` of the technique, and `hold:<group>`.
+    pub fn write_mps(
+        &self,
+        economy: &Economy,
+        out: &mut impl std::io::Write,
+    ) -> std::io::Result<()> {
+        let mut first = self.clone();
+        if !first.groups.is_empty() {
+            first.stage_objective(0);
+        }
+        let mut rows = vec![String::new(); self.lp.num_rows()];
+        let mut columns = vec![String::new(); self.lp.num_cols()];
+        for (t, year) in self.years.iter().enumerate() {
+            let (year_rows, year_columns) = year.names(economy, &format!("t{}.", t + 1));
+            let (r0, c0) = (self.row_offset[t], self.column_offset[t]);
+            for (i, name) in year_rows.into_iter().enumerate() {
+                rows[r0 + i] = name;
+            }
+            for (j, name) in year_columns.into_iter().enumerate() {
+                columns[c0 + j] = name;
+            }
+        }
+        for expansion in &self.expansions {
+            let id = &economy.techniques.ids[expansion.technique];
+            for (t, &c) in expansion.stock.iter().enumerate() {
+                columns[c] = format!("kap{}:{id}", t + 1);
+            }
+            for (t, &c) in expansion.investment.iter().enumerate() {
+                columns[c] = format!("v{}:{id}", t + 1);
+            }
+            for (t, &r) in expansion.capacity_rows.iter().enumerate() {
+                rows[r] = format!("cap{}:{id}", t + 1);
+            }
+            for (t, &r) in expansion.recurrence_rows.iter().enumerate() {
+                rows[r] = format!("rec{}:{id}", t + 1);
+            }
+            rows[expansion.terminal_row] = format!("term:{id}");
+        }
+        for group in &self.groups {
+            rows[group.hold_row] = format!("hold:{}", group.name);
+        }
+        crate::mps::write_mps(&first.lp, |i| rows[i].clone(), |j| columns[j].clone(), out)
+    }
+
     /// For every technique, the index of its expansion (`None` when it cannot be expanded).
     pub fn expansion_of(&self, techniques: usize) -> Vec<Option<usize>> {
         let mut of = vec![None; techniques];
@@ -540,6 +588,37 @@ pub(crate) mod tests {
             ..Default::default()
         })
         .expect("a valid configuration")
+    }
+
+    /// Regression: `--export-mps` of a multi-year plan wrote the LP with no objective at all
+    /// (highspy's optimum of the file was 0), and with rows and columns named by index only.
+    #[test]
+    fn the_exported_multi_year_lp_maximises_the_first_groups_lambdas() {
+        let economy = generated(3, 7);
+        let model = MultiYearLp::new(&economy);
+        let mut text = Vec::new();
+        model.write_mps(&economy, &mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        let objective: Vec<&str> = text
+            .lines()
+            .skip_while(|l| *l != "COLUMNS")
+            .filter(|l| l.split_whitespace().nth(1) == Some("obj"))
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        let group = &model.groups[0].name;
+        let expected: Vec<String> = (1..=3).map(|t| format!("t{t}.lambda:{group}")).collect();
+        assert_eq!(objective, expected);
+        let rows = text
+            .lines()
+            .skip_while(|l| *l != "ROWS")
+            .skip(2)
+            .take_while(|l| *l != "COLUMNS");
+        let names: Vec<&str> = rows.map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+        assert_eq!(names.len(), model.lp.num_rows());
+        let unique: std::collections::HashSet<&&str> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "row names repeat");
+        assert!(names.iter().any(|n| n.starts_with("rec1:")));
+        assert!(names.contains(&format!("hold:{group}").as_str()));
     }
 
     /// Regression: generated five-year economies had no feasible plan at all, since the makers
