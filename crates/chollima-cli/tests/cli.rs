@@ -981,6 +981,17 @@ fn the_historical_scenarios_plan_on_a_fresh_checkout() {
                 "{name} {group}"
             );
         }
+        // Each stage says how tightly it held the earlier sums: none for the first, HiGHS's
+        // 1e-9 or, retried, 1e-7 for the others.
+        let stages = s["stages"].as_array().unwrap();
+        assert!(
+            stages[0]["earlier_sums_held_within"].is_null(),
+            "{name}: {s}"
+        );
+        for stage in &stages[1..] {
+            let held = stage["earlier_sums_held_within"].as_f64().unwrap();
+            assert!(held == 1e-9 || held == 1e-7, "{name}: {stage}");
+        }
         assert!(out.join("stress.json").exists());
     }
 }

@@ -197,6 +197,7 @@ pub(crate) fn summary(plan: &MultiYearPlan, first_year: u32) -> serde_json::Valu
         "stages": plan.stages.iter().map(|s| json!({
             "group": s.group, "status": s.status.name(), "sum_of_lambdas": number(s.total),
             "gap": number(s.gap), "seconds": s.seconds, "iterations": s.iterations,
+            "earlier_sums_held_within": s.held_within,
         })).collect::<Vec<_>>(),
         "investing_techniques": plan.model.expansions.len(),
     })

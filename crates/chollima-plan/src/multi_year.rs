@@ -322,6 +322,12 @@ pub struct YearStage {
     pub seconds: f64,
     /// Iterations of the first-order method (`None` for HiGHS).
     pub iterations: Option<usize>,
+    /// How far (relative) below their optima the earlier groups' sums were held while this
+    /// stage was solved (`None` for the first stage): 1e-9 for HiGHS, 1e-7 where HiGHS could not
+    /// verify the stage that tightly and it was retried, a tenth of `--gap` for the first-order
+    /// method. Later lambdas can be that sensitive: on the 1957 scenario a food sum 1e-7 lower
+    /// left clothing 0.35 % lower, so a reference solved with other holds may differ by more.
+    pub held_within: Option<f64>,
 }
 
 /// The multi-year plan: the LP, its last stage's point and the stages.
@@ -420,6 +426,7 @@ fn plan_years_first_order(
     let mut reduced = ReducedLp::new(economy, &model);
     let mut stages = Vec::new();
     let mut last: Option<LpSolution> = None;
+    let slack = HOLD_TOLERANCE.max(crate::FIRST_ORDER_HOLD_SHARE * settings.gap);
     for g in 0..model.groups.len() {
         let stage_start = std::time::Instant::now();
         model.stage_objective(g);
@@ -471,6 +478,7 @@ fn plan_years_first_order(
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
             iterations: Some(iterations),
+            held_within: (g > 0).then_some(slack),
         });
         // A run stopped by a limit still returns its best certified plan, and ends there.
         if !solution.status.solved() || !has_plan {
@@ -483,7 +491,6 @@ fn plan_years_first_order(
         }
         // Hold a tenth of the gap below the total found, as single-period stages do.
         let total = solution.objective;
-        let slack = HOLD_TOLERANCE.max(crate::FIRST_ORDER_HOLD_SHARE * settings.gap);
         model.lp.row_lower[model.groups[g].hold_row] = total - slack * total.abs().max(1.0);
         last = Some(solution);
     }
@@ -517,6 +524,7 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
         let stage_start = std::time::Instant::now();
         model.stage_objective(g);
         let mut solution = highs_solver::solve(&model.lp, settings);
+        let mut held_within = (g > 0).then_some(HOLD_TOLERANCE);
         if solution.status == Status::Unknown && g > 0 {
             // HiGHS could not verify the stage against holds this tight (seen on the 1957
             // scenario): hold the earlier sums 100 times looser and try once more.
@@ -525,6 +533,7 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
                 model.lp.row_lower[row] = total - LOOSE_HOLD_TOLERANCE * total.abs().max(1.0);
             }
             solution = highs_solver::solve(&model.lp, settings);
+            held_within = Some(LOOSE_HOLD_TOLERANCE);
         }
         let solved = solution.status.solved();
         // HiGHS's prices bound the stage only to its dual tolerance: projected as a
@@ -541,6 +550,7 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
             iterations: None,
+            held_within,
         });
         if !solved {
             return MultiYearPlan::assemble(
