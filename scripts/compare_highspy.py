@@ -138,13 +138,19 @@ def build(package, year=1):
             np.concatenate(row_lower), np.concatenate(row_upper), groups, group_cols)
 
 
-def maximise(matrix, cost, col_lower, col_upper, row_lower, row_upper, tight=True):
-    """Maximises cost'x over the LP with highspy: the point, or the status as a string."""
+def quiet_highs(tight=True):
+    """A silent highspy instance; `tight` sets the feasibility tolerances to 1e-9."""
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     if tight:
         h.setOptionValue("primal_feasibility_tolerance", 1e-9)
         h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    return h
+
+
+def maximise(matrix, cost, col_lower, col_upper, row_lower, row_upper, tight=True):
+    """Maximises cost'x over the LP with highspy: the point, or the status as a string."""
+    h = quiet_highs(tight)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = matrix.shape[1], matrix.shape[0]
     lp.col_cost_ = cost
@@ -165,10 +171,7 @@ def maximise(matrix, cost, col_lower, col_upper, row_lower, row_upper, tight=Tru
 
 def mps_optimum(path):
     """highspy's optimum of the MPS file chollima exported (`--export-mps`), or its status."""
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-9)
-    h.setOptionValue("dual_feasibility_tolerance", 1e-9)
+    h = quiet_highs()
     h.readModel(path)
     h.run()
     status = h.getModelStatus()

@@ -11,7 +11,8 @@ resources, trade, lambdas) comes from `compare_highspy.build`. Stages maximise t
 years of each group's lambdas, lexicographically. The sums must agree to --tolerance (relative,
 default 1e-6), and so must every year's lambda where the optimum is unique. `--method pdlp`
 runs too: its first stage's certified interval must hold the optimum; and highspy's optimum of
-the file `--export-mps` writes must be the first group's sum. Exit code 1 on any disagreement. Needs: pip install highspy pandas scipy numpy; cargo build --release.
+the file `--export-mps` writes must be the first group's sum. Exit code 1 on any disagreement.
+Needs: pip install highspy pandas scipy numpy; cargo build --release.
 """
 import argparse
 import os

@@ -230,14 +230,18 @@ impl MultiYearLp {
                 hold_row: hold_base + h,
             })
             .collect();
-        MultiYearLp {
+        let mut model = MultiYearLp {
             lp,
             years,
             column_offset,
             row_offset,
             groups,
             expansions,
+        };
+        if !model.groups.is_empty() {
+            model.stage_objective(0);
         }
+        model
     }
 
     /// Sets the objective to stage `g`: the sum over years of group `g`'s lambdas.
@@ -248,8 +252,8 @@ impl MultiYearLp {
         }
     }
 
-    /// Writes the LP of the first stage (the first group's lambdas summed over the years as
-    /// the objective; later stages hold it, see [`plan_years`]) as free MPS, named after the
+    /// Writes the LP with its current objective (from [`MultiYearLp::new`], the first stage's:
+    /// the first group's lambdas summed over the years) as free MPS, named after the
     /// economy: year `t`'s block as [`PlanLp::names`] with `t<t>.` in front, then per
     /// expandable technique `kap<t>:<technique>` (stock, t = 1..T+1), `v<t>:<technique>`
     /// (investment), rows `cap<t>:`, `rec<t>:`, `term:` of the technique, and `hold:<group>`.
@@ -258,10 +262,6 @@ impl MultiYearLp {
         economy: &Economy,
         out: &mut impl std::io::Write,
     ) -> std::io::Result<()> {
-        let mut first = self.clone();
-        if !first.groups.is_empty() {
-            first.stage_objective(0);
-        }
         let mut rows = vec![String::new(); self.lp.num_rows()];
         let mut columns = vec![String::new(); self.lp.num_cols()];
         for (t, year) in self.years.iter().enumerate() {
@@ -293,7 +293,7 @@ impl MultiYearLp {
         for group in &self.groups {
             rows[group.hold_row] = format!("hold:{}", group.name);
         }
-        crate::mps::write_mps(&first.lp, |i| rows[i].clone(), |j| columns[j].clone(), out)
+        crate::mps::write_mps(&self.lp, |i| rows[i].clone(), |j| columns[j].clone(), out)
     }
 
     /// For every technique, the index of its expansion (`None` when it cannot be expanded).
