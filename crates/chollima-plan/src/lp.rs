@@ -141,6 +141,19 @@ impl LinearProgram {
         self.dual_bound_with_upper(y, rounding, &self.col_upper)
     }
 
+    /// Row `i`'s multiplier `v` as the dual bounds take it: 0 where it is not finite or its
+    /// sign would need a row bound that is infinite.
+    pub fn admissible_multiplier(&self, i: usize, v: f64) -> f64 {
+        if !v.is_finite()
+            || (v > 0.0 && !self.row_upper[i].is_finite())
+            || (v < 0.0 && !self.row_lower[i].is_finite())
+        {
+            0.0
+        } else {
+            v
+        }
+    }
+
     /// As [`LinearProgram::dual_bound_within`], with `col_upper` in place of the columns' own
     /// upper bounds: bounds the rows imply ([`LinearProgram::implied_upper_bounds`]) keep the
     /// bound finite where approximate multipliers leave a column on an unbounded ray a little
@@ -149,16 +162,7 @@ impl LinearProgram {
         let y: Vec<f64> = y
             .iter()
             .enumerate()
-            .map(|(i, &yi)| {
-                if (yi > 0.0 && !self.row_upper[i].is_finite())
-                    || (yi < 0.0 && !self.row_lower[i].is_finite())
-                    || !yi.is_finite()
-                {
-                    0.0
-                } else {
-                    yi
-                }
-            })
+            .map(|(i, &yi)| self.admissible_multiplier(i, yi))
             .collect();
         let mut bound = 0.0;
         for (i, &yi) in y.iter().enumerate() {

@@ -26,12 +26,12 @@ use crate::certify;
 use crate::lp::{CERTIFICATE_ROUNDING, IMPLIED_BOUND_PASSES, LinearProgram};
 use crate::multi_year::MultiYearLp;
 
-/// Shares of the iterate's investment a year's repair tries, in turn: a year that cannot
-/// supply the goods for it builds less.
 /// The most nonzeros the surrogate LP of [`YearCertificates::surrogate_bound`] may have
 /// for it to be solved at a bound check.
 const SURROGATE_NONZEROS: usize = 500_000;
 
+/// Shares of the iterate's investment a year's repair tries, in turn: a year that cannot
+/// supply the goods for it builds less.
 const INVESTMENT_SHARES: [f64; 5] = [1.0, 0.5, 0.25, 0.1, 0.0];
 
 /// Makes certificates for the current stage of a multi-year model.
@@ -382,17 +382,7 @@ impl<'a> YearCertificates<'a> {
         let year_of = |r: usize| model.row_offset.partition_point(|&o| o <= r) - 1;
         // The prices as the bound takes them: a sign the row's bounds do not allow is 0.
         let prices: Vec<f64> = (0..year_rows)
-            .map(|i| {
-                let v = y[i];
-                if !v.is_finite()
-                    || (v > 0.0 && !lp.row_upper[i].is_finite())
-                    || (v < 0.0 && !lp.row_lower[i].is_finite())
-                {
-                    0.0
-                } else {
-                    v
-                }
-            })
+            .map(|i| lp.admissible_multiplier(i, y[i]))
             .collect();
         let mut rhs = vec![0.0; horizon];
         for (i, &v) in prices.iter().enumerate() {
@@ -527,20 +517,27 @@ impl<'a> YearCertificates<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::highs_solver::{self, HighsSettings};
+    use crate::highs_solver::{self, HighsSettings, LpSolution};
 
     /// At HiGHS's optimum, the certificates give back a feasible plan worth the optimum and a
     /// bound equal to it: what they make of an approximate point can only be worse.
+    /// A generated five-year economy of 120 products, its first stage solved exactly by
+    /// HiGHS, and the stage's implied column bounds.
+    fn first_stage_solved(seed: u64) -> (Economy, MultiYearLp, LpSolution, Vec<f64>) {
+        let economy = crate::multi_year::tests::generated_economy(120, 5, seed);
+        let mut model = MultiYearLp::new(&economy);
+        model.stage_objective(0);
+        let solution = highs_solver::solve(&model.lp, &HighsSettings::default());
+        assert!(solution.status.solved());
+        let implied = YearCertificates::implied_bounds(&model.lp);
+        (economy, model, solution, implied)
+    }
+
     #[test]
     fn certificates_of_the_optimum_are_tight() {
         for seed in [5, 6] {
-            let economy = crate::multi_year::tests::generated_economy(120, 5, seed);
-            let mut model = MultiYearLp::new(&economy);
-            model.stage_objective(0);
-            let solution = highs_solver::solve(&model.lp, &HighsSettings::default());
-            assert!(solution.status.solved());
+            let (economy, model, solution, implied) = first_stage_solved(seed);
             let optimum = solution.objective;
-            let implied = YearCertificates::implied_bounds(&model.lp);
             let certificates = YearCertificates::new(&economy, &model, &implied).unwrap();
             let (bound, _) = certificates.upper_bound(&solution.row_dual);
             let plan = certificates.feasible_point(&solution.x);
@@ -557,13 +554,8 @@ mod tests {
     /// the optimum's, and tight from the optimum's own.
     #[test]
     fn the_surrogate_bound_is_valid_and_tight() {
-        let economy = crate::multi_year::tests::generated_economy(120, 5, 7);
-        let mut model = MultiYearLp::new(&economy);
-        model.stage_objective(0);
-        let solution = highs_solver::solve(&model.lp, &HighsSettings::default());
-        assert!(solution.status.solved());
+        let (economy, model, solution, implied) = first_stage_solved(7);
         let optimum = solution.objective;
-        let implied = YearCertificates::implied_bounds(&model.lp);
         let certificates = YearCertificates::new(&economy, &model, &implied).unwrap();
         let (tight, _) = certificates
             .surrogate_bound(&solution.row_dual)
