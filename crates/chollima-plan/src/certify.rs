@@ -66,19 +66,36 @@ pub fn feasible_point_over(
     if demand.iter().all(|&d| d <= 0.0) {
         return feasible_point(economy, model, x);
     }
-    let n = economy.products.len();
     // Two ways, the better kept: the demand as floors of the balance rows, repaired along the
     // iterate's own technology (exact at an optimum); or split off first.
-    let mut floored = model.clone();
-    for (floor, d) in floored.lp.row_lower[..n].iter_mut().zip(demand) {
-        *floor = floor.max(0.0) + d;
-    }
+    let floored = floored(model, demand);
     let along = feasible_point(economy, &floored, x);
     let split = split_point(economy, model, &floored.lp, x, demand);
     [along, split]
         .into_iter()
         .flatten()
         .max_by(|a, b| a.1.total_cmp(&b.1))
+}
+
+/// As [`feasible_point_over`], with `base` as the production that covers `demand` (one known
+/// to fit the capacities and resources).
+pub(crate) fn feasible_point_from(
+    economy: &Economy,
+    model: &PlanLp,
+    x: &[f64],
+    demand: &[f64],
+    base: &[f64],
+) -> Option<(Vec<f64>, f64)> {
+    split_from(economy, model, &floored(model, demand).lp, x, base)
+}
+
+/// `model` with `demand` added to the floors of its balance rows.
+fn floored(model: &PlanLp, demand: &[f64]) -> PlanLp {
+    let mut floored = model.clone();
+    for (floor, d) in floored.lp.row_lower.iter_mut().zip(demand) {
+        *floor = floor.max(0.0) + d;
+    }
+    floored
 }
 
 /// The plan of [`feasible_point_over`] with the production for `demand` split off first;
@@ -90,23 +107,34 @@ fn split_point(
     x: &[f64],
     demand: &[f64],
 ) -> Option<(Vec<f64>, f64)> {
-    let n = economy.products.len();
     let base = fixed_production(economy, model, x, demand)?;
+    split_from(economy, model, floored, x, &base)
+}
+
+/// The plan of [`split_point`] from a given production `base` that covers the demand: the
+/// rest of the plan is repaired as an ordinary plan in what capacity and resources it leaves.
+pub(crate) fn split_from(
+    economy: &Economy,
+    model: &PlanLp,
+    floored: &LinearProgram,
+    x: &[f64],
+    base: &[f64],
+) -> Option<(Vec<f64>, f64)> {
     let mut rest = model.clone();
-    let used = model.lp.row_activity(&base);
+    let used = model.lp.row_activity(base);
     for (j, &b) in base.iter().enumerate() {
         if b > 0.0 && rest.lp.col_upper[j].is_finite() {
             rest.lp.col_upper[j] = (rest.lp.col_upper[j] - b).max(0.0);
         }
     }
-    for r in n..rest.lp.num_rows() {
+    for r in economy.products.len()..rest.lp.num_rows() {
         if rest.lp.row_upper[r].is_finite() {
             rest.lp.row_upper[r] -= used[r];
         }
     }
-    let remaining: Vec<f64> = x.iter().zip(&base).map(|(v, b)| (v - b).max(0.0)).collect();
+    let remaining: Vec<f64> = x.iter().zip(base).map(|(v, b)| (v - b).max(0.0)).collect();
     let (mut point, _) = feasible_point(economy, &rest, &remaining)?;
-    point.iter_mut().zip(&base).for_each(|(p, b)| *p += b);
+    point.iter_mut().zip(base).for_each(|(p, b)| *p += b);
     checked(floored, point, false)
 }
 
@@ -114,6 +142,21 @@ fn split_point(
 /// product made the way `x` makes most of it where that technique has room, another one where
 /// not; `None` when capacities or resources cannot supply it.
 fn fixed_production(
+    economy: &Economy,
+    model: &PlanLp,
+    x: &[f64],
+    demand: &[f64],
+) -> Option<Vec<f64>> {
+    let out = production_covering(economy, model, x, demand)?;
+    let rows = model.lp.row_activity(&out);
+    let n = economy.products.len();
+    let within = (n..model.lp.num_rows()).all(|r| rows[r] <= model.lp.row_upper[r]);
+    within.then_some(out)
+}
+
+/// The activities of [`fixed_production`] before its limit rows are checked: what covering
+/// `demand` within the capacities takes, whatever it asks of the resources.
+pub(crate) fn production_covering(
     economy: &Economy,
     model: &PlanLp,
     x: &[f64],
@@ -168,8 +211,7 @@ fn fixed_production(
             short |= need[i] > FEASIBILITY_TOLERANCE * (sizes[i] + demand[i]);
         }
         if !short {
-            let within = (n..lp.num_rows()).all(|r| rows[r] <= lp.row_upper[r]);
-            return within.then_some(out);
+            return Some(out);
         }
     }
     None
