@@ -386,8 +386,12 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
 /// Whether `auto` races HiGHS against the first-order method on this stage: on plans of at
 /// least [`PlanSettings::race_nonzeros`] nonzeros, where a machine has a core for each.
 fn races(model: &PlanLp, settings: &PlanSettings) -> bool {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores >= 2 && model.lp.nnz() >= settings.race_nonzeros
+    cores() >= 2 && model.lp.nnz() >= settings.race_nonzeros
+}
+
+/// The cores this process may use (1 where the system will not say).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// HiGHS and the first-order method on the same stage at once, HiGHS on one core and the
@@ -405,7 +409,7 @@ fn race(
 ) -> (LpSolution, Option<usize>, Method) {
     use std::sync::atomic::{AtomicBool, Ordering};
     let stop = AtomicBool::new(false);
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cores();
     std::thread::scope(|scope| {
         let first_order = scope.spawn(|| {
             let run = || {
