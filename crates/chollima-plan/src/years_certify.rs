@@ -71,11 +71,23 @@ enum Shortfall {
     Unknown,
 }
 
+/// The investment a repair of the horizon makes: `share` of the `wanted` investment, at least
+/// the `required` investment, and per year the production that covers a short year's fixed
+/// goods where a plant shortfall found one.
+struct Investment<'a> {
+    wanted: &'a [Vec<f64>],
+    share: f64,
+    required: &'a [Vec<f64>],
+    bases: &'a [Option<Vec<f64>>],
+}
+
 /// A year the repair could not make feasible, with the investment it had to make there
 /// (per expansion: the terminal replacement and the plant later years need).
 struct YearShort {
     year: usize,
     fixed: Vec<f64>,
+    /// Per year before it, whether its repair lies on an unlimited ray.
+    unbounded: Vec<bool>,
 }
 
 /// Makes certificates for the current stage of a multi-year model.
@@ -178,17 +190,31 @@ impl<'a> YearCertificates<'a> {
             // Plant that some year lacks for what it must make is built the year before, and
             // the repair run again (a bottleneck may reach back several years); a year whose
             // plant suffices is then repaired from the production that showed it.
+            // The years before the one a round changes keep their repair.
             let mut required = vec![vec![0.0; horizon]; model.expansions.len()];
             let mut bases: Vec<Option<Vec<f64>>> = vec![None; horizon];
+            let mut kept: Option<(usize, Vec<f64>, YearShort)> = None;
             while repairs > 0 {
                 repairs -= 1;
-                let mut repaired = point.clone();
-                let short =
-                    match self.repair_years(&mut repaired, &wanted, &required, &bases, share) {
-                        Ok(unbounded) => return certify::checked(lp, repaired, unbounded),
-                        Err(short) => short,
-                    };
-                match self.plant_shortfall(&short, &repaired) {
+                let (from, mut repaired, earlier) = match kept.take() {
+                    Some((from, repaired, short)) => (
+                        from,
+                        self.with_years_before(&point, &repaired, from),
+                        short.unbounded[..from].to_vec(),
+                    ),
+                    None => (0, point.clone(), Vec::new()),
+                };
+                let investment = Investment {
+                    wanted: &wanted,
+                    share,
+                    required: &required,
+                    bases: &bases,
+                };
+                let short = match self.repair_years(&mut repaired, from, earlier, &investment) {
+                    Ok(unbounded) => return certify::checked(lp, repaired, unbounded),
+                    Err(short) => short,
+                };
+                let from = match self.plant_shortfall(&short, &repaired) {
                     Shortfall::Plant(plant) if short.year > 0 => {
                         let before = short.year - 1;
                         for (e, more) in plant {
@@ -196,15 +222,37 @@ impl<'a> YearCertificates<'a> {
                             let need = (built + more) * (1.0 + PLANT_MARGIN);
                             required[e][before] = required[e][before].max(need);
                         }
+                        before
                     }
                     Shortfall::Covered(base) if bases[short.year].is_none() => {
                         bases[short.year] = Some(base);
+                        short.year
                     }
                     _ => return None,
-                }
+                };
+                kept = Some((from, repaired, short));
             }
             None
         })
+    }
+
+    /// `point` (the iterate, before any repair) with the years before `from` as `repaired`
+    /// has them: their blocks, their investment and the stock it leaves at the start of year
+    /// `from`. [`YearCertificates::repair_years`] can then go on from `from`.
+    fn with_years_before(&self, point: &[f64], repaired: &[f64], from: usize) -> Vec<f64> {
+        let model = self.model;
+        let mut merged = point.to_vec();
+        let end = model.column_offset[from];
+        merged[..end].copy_from_slice(&repaired[..end]);
+        for expansion in &model.expansions {
+            for &v in &expansion.investment[..from] {
+                merged[v] = repaired[v];
+            }
+            for &k in &expansion.stock[1..=from] {
+                merged[k] = repaired[k];
+            }
+        }
+        merged
     }
 
     /// What year `short.year` lacks to make its fixed investment goods (and the fixed lambdas'
@@ -248,9 +296,10 @@ impl<'a> YearCertificates<'a> {
         }
     }
 
-    /// Repairs `point` year by year (the stock depends on the years before) with `share` of
-    /// the `wanted` investment and at least the `required` investment; whether some year lies
-    /// on an unlimited ray, or the first year that cannot be repaired.
+    /// Repairs `point` year by year from year `from` (the stock depends on the years before,
+    /// which `point` has repaired already, `earlier` saying which of them lie on an unlimited
+    /// ray) with `investment`; whether some year lies on an unlimited ray, or the first year
+    /// that cannot be repaired.
     ///
     /// A year's investment scales with the current group's lambda there (it joins that group's
     /// bundle, in the iterate's proportion to lambda), so a year that cannot have the iterate's
@@ -259,17 +308,22 @@ impl<'a> YearCertificates<'a> {
     fn repair_years(
         &self,
         point: &mut [f64],
-        wanted: &[Vec<f64>],
-        required: &[Vec<f64>],
-        bases: &[Option<Vec<f64>>],
-        share: f64,
+        from: usize,
+        earlier: Vec<bool>,
+        investment: &Investment,
     ) -> Result<bool, YearShort> {
+        let Investment {
+            wanted,
+            share,
+            required,
+            bases,
+        } = *investment;
         let model = self.model;
         let n = self.economy.products.len();
         let techniques = &self.economy.techniques;
         let horizon = model.years.len();
-        let mut unbounded = false;
-        for t in 0..horizon {
+        let mut unbounded = earlier;
+        for t in from..horizon {
             let offset = model.column_offset[t];
             // Per expansion: the part of this year's investment that must be made (the
             // terminal replacement in the last year) and the rest.
@@ -328,9 +382,13 @@ impl<'a> YearCertificates<'a> {
             let Some((repaired, objective, scaled, parts)) =
                 attempt(all_fixed).or_else(|| attempt(parts))
             else {
-                return Err(YearShort { year: t, fixed });
+                return Err(YearShort {
+                    year: t,
+                    fixed,
+                    unbounded,
+                });
             };
-            unbounded |= objective == f64::INFINITY;
+            unbounded.push(objective == f64::INFINITY);
             // The share of the scalable investment the repaired lambda carries.
             let carried = match scaled {
                 Some((column, iterate_lambda)) => {
@@ -359,7 +417,7 @@ impl<'a> YearCertificates<'a> {
                     (1.0 - depreciation) * point[expansion.stock[t]] + invest;
             }
         }
-        Ok(unbounded)
+        Ok(unbounded.contains(&true))
     }
 
     /// Year `t`'s single-period model with the capacities and fixed lambdas of `point` and the
@@ -883,13 +941,13 @@ mod tests {
         // Without new plant, the last year is short.
         let none = vec![vec![0.0; model.years.len()]; model.expansions.len()];
         let mut point = idle.clone();
-        let short = certificates.repair_years(
-            &mut point,
-            &none,
-            &none,
-            &vec![None; model.years.len()],
-            0.0,
-        );
+        let investment = Investment {
+            wanted: &none,
+            share: 0.0,
+            required: &none,
+            bases: &vec![None; model.years.len()],
+        };
+        let short = certificates.repair_years(&mut point, 0, Vec::new(), &investment);
         assert_eq!(short.err().map(|s| s.year), Some(model.years.len() - 1));
         let (x, value) = certificates
             .feasible_point(&idle)
