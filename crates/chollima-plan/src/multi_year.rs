@@ -22,7 +22,7 @@ use chollima_model::Economy;
 use crate::formulation::PlanLp;
 use crate::highs_solver::{self, HighsSettings, LpSolution, Status};
 use crate::lp::{LinearProgram, relative_gap};
-use crate::years_certify::YearCertificates;
+use crate::years_certify::{TailSchedule, YearCertificates};
 use crate::years_reduced::ReducedLp;
 use crate::{Method, PlanSettings, certify, first_order, pdlp};
 
@@ -457,10 +457,22 @@ fn plan_years_first_order(
                     certificates.feasible_point(&reduced.stock_point(economy, &model, x))
                 })
                 .map(to_reduced);
+            let mut tail = TailSchedule::default();
             let mut certify = |iterate: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
                 let x = reduced.stock_point(economy, &model, iterate.x);
                 let y = reduced.stock_multipliers(&model, iterate.y);
-                incumbent.offer_plan(certificates.feasible_point(&x).map(to_reduced));
+                let plan = certificates.feasible_point(&x);
+                // The repair takes the iterate's investment year by year, and a last year left
+                // to replace more plant than it can make gives up its targets (4.59 where the
+                // optimum is 5.99 on a five-year plan of 2000 products); solved exactly given
+                // the years before, it came to 5.9765 in 1.3 s.
+                let tail = plan.as_ref().and_then(|(p, _)| {
+                    let seconds = stage_start.elapsed().as_secs_f64();
+                    let left = settings.pdlp.time_limit_seconds - seconds;
+                    certificates.scheduled_tail(&mut tail, (p, &x), seconds, left)
+                });
+                incumbent.offer_plan(plan.map(to_reduced));
+                incumbent.offer_plan(tail.map(to_reduced));
                 let (bound, y) = certificates.upper_bound(&y);
                 incumbent.offer_bound(Some((bound, reduced.reduced_multipliers(&y))));
             };
