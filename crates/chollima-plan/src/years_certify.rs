@@ -57,8 +57,11 @@ const TAIL_LEAST_SECONDS: f64 = 1.0;
 const TAIL_SHARE: f64 = 0.5;
 
 /// The tail is solved again only where the repaired plan's fulfilment in it is below this
-/// share of the iterate's.
+/// share of the iterate's ...
 const TAIL_LOSS: f64 = 0.99;
+
+/// ... and only where the years before it kept at least this share of the iterate's.
+const TAIL_HEAD_KEPT: f64 = 0.9;
 
 /// A tail one year longer costs about this many times as much: on five-year plans, 0.46-0.68 s
 /// for the last year and 9.7-13.8 s for two at 2000 products, 2.4 s and more than 30 s at 4000.
@@ -345,18 +348,21 @@ impl<'a> YearCertificates<'a> {
             return None;
         }
         let years = tail.years.min(horizon);
-        // Only where the repair lost the tail's fulfilment: elsewhere (early iterates, whose
-        // plans are poor in every year) an exact tail gains little for its cost (13-30 s a
-        // year at 10^4 products).
-        let sum_of = |x: &[f64]| -> f64 {
-            self.model.groups[self.current].columns[horizon - years..]
+        // Only where the repair lost the tail's fulfilment and kept the years before: early
+        // iterates' plans are poor in every year, and an exact tail gains little there for its
+        // cost (10-24 s a year at 10^4 products).
+        let sum_of = |x: &[f64], years: std::ops::Range<usize>| -> f64 {
+            self.model.groups[self.current].columns[years]
                 .iter()
                 .flatten()
                 .map(|&c| x[c])
                 .filter(|v| v.is_finite())
                 .sum()
         };
-        if sum_of(plan) >= TAIL_LOSS * sum_of(iterate) {
+        let (head, rest) = (0..horizon - years, horizon - years..horizon);
+        if sum_of(plan, rest.clone()) >= TAIL_LOSS * sum_of(iterate, rest)
+            || sum_of(plan, head.clone()) < TAIL_HEAD_KEPT * sum_of(iterate, head)
+        {
             return None;
         }
         let start = std::time::Instant::now();
