@@ -284,8 +284,8 @@ impl<'a> YearCertificates<'a> {
 
     /// `plan` (a feasible plan) with its years from `from` on solved again exactly by HiGHS,
     /// the years before it held as they are (their blocks, investment and the stock they
-    /// leave); `None` when HiGHS does not solve that in [`TAIL_SECONDS`] or its answer cannot
-    /// be made to pass the rows.
+    /// leave); `None` when HiGHS does not solve that in `seconds` or its answer cannot be made
+    /// to pass the rows. With `from` 0 it is the whole stage solved exactly.
     pub fn reoptimised_tail(
         &self,
         plan: &[f64],
