@@ -47,8 +47,11 @@ const LAGRANGIAN_NONZEROS: usize = 60_000;
 const LAGRANGIAN_SECONDS: f64 = 20.0;
 
 /// Seconds HiGHS may take to solve the last years of a plan again
-/// ([`YearCertificates::scheduled_tail`]): at 10^4 products the last year took 10-24 s.
-const TAIL_SECONDS: f64 = 30.0;
+/// ([`YearCertificates::scheduled_tail`]): at 10^4 products the last year took 18-52 s.
+const TAIL_SECONDS: f64 = 60.0;
+
+/// The schedule stops after this many one-year tails in a row failed.
+const TAIL_FAILURES: usize = 2;
 
 /// A tail solve is not started with less time than this left to the stage's limit.
 const TAIL_LEAST_SECONDS: f64 = 1.0;
@@ -74,12 +77,13 @@ const TAIL_GROW_SHARE: f64 = 0.25;
 /// How many of a plan's last years a stage solves again exactly at its checks
 /// ([`YearCertificates::scheduled_tail`]): one at first, one more after a solve cheap enough
 /// ([`TAIL_GROW_SHARE`]), one fewer after a solve that failed (and none after the last year
-/// alone failed), and never while these solves have taken more than [`TAIL_SHARE`] of the
-/// stage.
+/// alone failed [`TAIL_FAILURES`] times in a row), and never while these solves have taken
+/// more than [`TAIL_SHARE`] of the stage.
 pub(crate) struct TailSchedule {
     years: usize,
     spent: f64,
-    given_up: bool,
+    /// One-year tails that failed in a row.
+    failures: usize,
 }
 
 impl Default for TailSchedule {
@@ -87,7 +91,7 @@ impl Default for TailSchedule {
         TailSchedule {
             years: 1,
             spent: 0.0,
-            given_up: false,
+            failures: 0,
         }
     }
 }
@@ -344,7 +348,10 @@ impl<'a> YearCertificates<'a> {
     ) -> Option<(Vec<f64>, f64)> {
         let horizon = self.model.years.len();
         let limit = TAIL_SECONDS.min(left);
-        if tail.given_up || tail.spent > TAIL_SHARE * seconds || limit < TAIL_LEAST_SECONDS {
+        if tail.failures >= TAIL_FAILURES
+            || tail.spent > TAIL_SHARE * seconds
+            || limit < TAIL_LEAST_SECONDS
+        {
             return None;
         }
         let years = tail.years.min(horizon);
@@ -371,11 +378,12 @@ impl<'a> YearCertificates<'a> {
         tail.spent += took;
         match solved {
             Some(_) if took * TAIL_GROWTH < TAIL_SECONDS.min(TAIL_GROW_SHARE * seconds) => {
-                tail.years = (years + 1).min(horizon)
+                tail.years = (years + 1).min(horizon);
+                tail.failures = 0;
             }
-            Some(_) => {}
+            Some(_) => tail.failures = 0,
             None if years > 1 => tail.years = years - 1,
-            None => tail.given_up = true,
+            None => tail.failures += 1,
         }
         solved
     }
