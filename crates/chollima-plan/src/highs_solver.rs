@@ -1,5 +1,6 @@
 //! The exact method: a [`LinearProgram`] solved by HiGHS (dual simplex or interior point with
-//! crossover, HiGHS's choice), with primal values, row duals and the solver's status.
+//! crossover, HiGHS's choice), with primal values, row duals and the solver's status; or by its
+//! simplex from a [`StartingBasis`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -124,6 +125,38 @@ const PRIMAL_SIMPLEX: i32 = 4;
 /// The primal and dual feasibility tolerance given to HiGHS.
 const FEASIBILITY_TOLERANCE: f64 = 1e-9;
 
+/// Where a column or a row starts in a [`StartingBasis`]: HiGHS's `kHighsBasisStatus` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i32)]
+pub enum BasisStatus {
+    /// Nonbasic at its lower bound (a row: its activity at the row's lower bound).
+    Lower = 0,
+    Basic = 1,
+    /// Nonbasic at its upper bound.
+    Upper = 2,
+}
+
+/// A simplex basis to start from: a status per column and per row of the LP. HiGHS takes it
+/// as it would a basis from elsewhere ("alien"): it checks it, completes it with slacks where
+/// it has too few basic variables or is singular, and drops basic ones where it has too many.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartingBasis {
+    pub columns: Vec<BasisStatus>,
+    pub rows: Vec<BasisStatus>,
+}
+
+#[cfg(test)]
+impl StartingBasis {
+    /// The number of basic columns and rows.
+    pub fn basic_count(&self) -> usize {
+        self.columns
+            .iter()
+            .chain(&self.rows)
+            .filter(|&&s| s == BasisStatus::Basic)
+            .count()
+    }
+}
+
 /// Solves `lp` (a maximisation) with HiGHS.
 pub fn solve(lp: &LinearProgram, settings: &HighsSettings) -> LpSolution {
     solve_until(lp, settings, None)
@@ -135,6 +168,41 @@ pub fn solve_until(
     lp: &LinearProgram,
     settings: &HighsSettings,
     stop: Option<&AtomicBool>,
+) -> LpSolution {
+    solve_from(lp, settings, stop, None)
+}
+
+/// As [`solve_until`], HiGHS's simplex started from `basis` where one is given (presolve is
+/// then skipped, as HiGHS does for any starting basis). A basis of the wrong size, or one
+/// HiGHS refuses, is dropped and the solve starts from scratch.
+pub fn solve_from(
+    lp: &LinearProgram,
+    settings: &HighsSettings,
+    stop: Option<&AtomicBool>,
+    basis: Option<&StartingBasis>,
+) -> LpSolution {
+    solve_counting(lp, settings, stop, basis).0
+}
+
+/// As [`solve_from`], with the number of simplex iterations HiGHS took (`None` where it
+/// did not say, as after an interior-point solve).
+pub fn solve_counting(
+    lp: &LinearProgram,
+    settings: &HighsSettings,
+    stop: Option<&AtomicBool>,
+    basis: Option<&StartingBasis>,
+) -> (LpSolution, Option<usize>) {
+    let mut iterations = None;
+    let solution = solve_model(lp, settings, stop, basis, &mut iterations);
+    (solution, iterations)
+}
+
+fn solve_model(
+    lp: &LinearProgram,
+    settings: &HighsSettings,
+    stop: Option<&AtomicBool>,
+    basis: Option<&StartingBasis>,
+    iterations: &mut Option<usize>,
 ) -> LpSolution {
     let started = std::time::Instant::now();
     let mut problem = ColProblem::default();
@@ -172,6 +240,11 @@ pub fn solve_until(
     if let Some(stop) = stop {
         interrupt_when(&mut model, stop);
     }
+    if let Some(basis) = basis
+        && settings.solver.is_none()
+    {
+        start_from(&mut model, lp, basis);
+    }
     // HiGHS refuses a malformed LP (NaN bounds, say) with an error status: an outcome, not a
     // panic, so the caller can report it.
     // HiGHS's dual simplex can lose its way on an ill-conditioned LP (it ends in an error,
@@ -180,7 +253,7 @@ pub fn solve_until(
     let Ok(solved) = model.try_solve() else {
         let left = settings.time_limit_seconds - started.elapsed().as_secs_f64();
         return match settings.solver {
-            None if left > 0.0 => solve_until(
+            None if left > 0.0 => solve_model(
                 lp,
                 &HighsSettings {
                     solver: Some("ipm"),
@@ -188,11 +261,17 @@ pub fn solve_until(
                     ..*settings
                 },
                 stop,
+                None,
+                iterations,
             ),
             None => LpSolution::without_plan(Status::TimeLimit),
             Some(_) => LpSolution::without_plan(Status::Unknown),
         };
     };
+    *iterations = solved
+        .int_info_value(c"simplex_iteration_count")
+        .ok()
+        .and_then(|count| usize::try_from(count).ok());
     let status = match solved.status() {
         HighsModelStatus::Optimal => Status::Optimal,
         HighsModelStatus::Infeasible => Status::Infeasible,
@@ -230,6 +309,28 @@ pub fn solve_until(
         .expect("an optimal HiGHS solution has a value per column");
     certified.status = status;
     certified
+}
+
+/// Hands `basis` to HiGHS (through `highs-sys`: the `highs` crate has no call for it) and asks
+/// for its simplex, which alone uses a basis. A basis that does not fit the LP, or that HiGHS
+/// refuses, is not used: the solve then starts from HiGHS's own crash, as without one.
+#[allow(unsafe_code)]
+fn start_from(model: &mut highs::Model, lp: &LinearProgram, basis: &StartingBasis) {
+    if basis.columns.len() != lp.num_cols() || basis.rows.len() != lp.num_rows() {
+        return;
+    }
+    let columns: Vec<highs_sys::HighsInt> = basis.columns.iter().map(|&s| s as _).collect();
+    let rows: Vec<highs_sys::HighsInt> = basis.rows.iter().map(|&s| s as _).collect();
+    let highs = model.as_mut_ptr();
+    // SAFETY: `highs` is the live HiGHS instance of `model`, and the two arrays hold one
+    // status per column and per row of its LP (checked above); HiGHS copies them.
+    let accepted = unsafe { highs_sys::Highs_setBasis(highs, columns.as_ptr(), rows.as_ptr()) };
+    if accepted != highs_sys::kHighsStatusError {
+        model.set_option("solver", "simplex");
+        // The bases made here are primal feasible (a plan's), so the primal simplex goes on
+        // from them; the dual would first have to repair their reduced costs.
+        model.set_option("simplex_strategy", PRIMAL_SIMPLEX);
+    }
 }
 
 /// Has HiGHS's interrupt callbacks end the solve once `stop` is set. The `highs` crate has no

@@ -38,6 +38,7 @@ mod merit;
 pub mod mps;
 pub mod multi_year;
 pub mod pdlp;
+mod vertex_basis;
 mod years_certify;
 mod years_reduced;
 
@@ -165,8 +166,9 @@ pub struct Stage {
     /// Certified relative duality gap of this stage's LP.
     pub gap: f64,
     pub seconds: f64,
-    /// Iterations of the first-order, merit-order or harmony method (`None` for HiGHS and the
-    /// closed form; 0 where the certificate of the listed technology closed the gap at once).
+    /// Iterations of the first-order, merit-order or harmony method, or HiGHS's simplex
+    /// iterations (`None` for the closed form; 0 where the certificate of the listed
+    /// technology closed the gap at once).
     pub iterations: Option<usize>,
     /// The method that solved this stage (under `auto`, stages may differ).
     pub method: &'static str,
@@ -273,7 +275,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
         let progress = settings.progress.as_ref();
         let mut stage_method = method;
-        // The iterative methods say how many iterations they took; HiGHS is not asked.
+        // Every method says how many iterations it took (HiGHS: its simplex iterations).
         let (solution, iterations) = match method {
             Method::Harmony => counted(harmony::solve_stage(
                 economy,
@@ -312,6 +314,19 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     let repair = merit::Repair::new(economy, &model);
                     first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap)
                 });
+                // HiGHS's simplex starts from the listed plan's basis (a vertex): a few
+                // dozen iterations from there where its own crash needs about one per row.
+                // Not on a later stage, which holds the earlier lambdas within a hair: the
+                // listed plan of that sliver is no vertex near its optimum (on
+                // compare_highspy's all-features-5k the last stage took 6,783 iterations from
+                // it and stopped 5.5e-6 below highspy's optimum).
+                let basis = quick
+                    .as_ref()
+                    .filter(|_| g == 0)
+                    .and_then(|quick| quick.primal.as_ref())
+                    .and_then(|(x, _)| {
+                        vertex_basis::basis_of_plan(&model, &economy.techniques.product, x)
+                    });
                 match quick {
                     Some(quick) if quick.closes(settings.gap) => {
                         stage_method = Method::Merit;
@@ -319,15 +334,27 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     }
                     // The race's first-order side starts from the same certificate.
                     Some(quick) if races(&model, settings) => {
-                        let (solution, iterations, winner) =
-                            race(economy, &model, settings, warm, quick, &group.name);
+                        let (solution, iterations, winner) = race(
+                            economy,
+                            &model,
+                            settings,
+                            warm,
+                            basis.as_ref(),
+                            quick,
+                            &group.name,
+                        );
                         stage_method = winner;
                         (solution, iterations)
                     }
                     _ => {
-                        let mut exact = highs_solver::solve(&model.lp, &settings.highs);
+                        let (mut exact, iterations) = highs_solver::solve_counting(
+                            &model.lp,
+                            &settings.highs,
+                            None,
+                            basis.as_ref(),
+                        );
                         certify::tighten_bound(economy, &model, &mut exact);
-                        (exact, None)
+                        (exact, iterations)
                     }
                 }
             }
@@ -394,16 +421,19 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// HiGHS and the first-order method on the same stage at once, HiGHS on one core and the
-/// first-order method on the others; the first to settle the stage ([`Status::settled`])
-/// ends the other: HiGHS's answer is kept when both settle. On 10^4-product plans the first-order method wins in 1-8 s where HiGHS
-/// takes 12-20 s, and where it does not, HiGHS pays for sharing the machine (see
-/// BENCHMARKS.md). Returns the answer, its iterations (the first-order method's) and who won.
+/// HiGHS and the first-order method on the same stage at once, HiGHS on one core (its
+/// simplex from `basis`, the listed plan's, where there is one) and the first-order method on
+/// the others; the first to settle the stage ([`Status::settled`]) ends the other: HiGHS's
+/// answer is kept when both settle. On the 10^4-product benchmark plans HiGHS from the listed
+/// plan's basis settles them in 2.4-2.7 s (from its own crash 12-20 s, where the first-order
+/// method won in 1-8 s on some; BENCHMARKS.md). Returns the answer, its iterations (HiGHS's
+/// simplex iterations or the first-order method's) and who won.
 fn race(
     economy: &Economy,
     model: &PlanLp,
     settings: &PlanSettings,
     warm: Option<(&[f64], &[f64])>,
+    basis: Option<&highs_solver::StartingBasis>,
     first: certify::Incumbent,
     name: &str,
 ) -> (LpSolution, Option<usize>, Method) {
@@ -440,7 +470,8 @@ fn race(
             }
             answer
         });
-        let mut exact = highs_solver::solve_until(&model.lp, &settings.highs, Some(&stop));
+        let (mut exact, simplex_iterations) =
+            highs_solver::solve_counting(&model.lp, &settings.highs, Some(&stop), basis);
         let verdict = exact.status.settled();
         if verdict {
             stop.store(true, Ordering::Relaxed);
@@ -451,13 +482,13 @@ fn race(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         if verdict {
             certify::tighten_bound(economy, model, &mut exact);
-            (exact, None, Method::Highs)
+            (exact, simplex_iterations, Method::Highs)
         } else if approximate.0.status.settled() || !approximate.0.x.is_empty() {
             // Certified within the gap (or infeasible, unbounded), or, both stopped by a
             // limit, the best certified plan.
             (approximate.0, Some(approximate.1), Method::Pdlp)
         } else {
-            (exact, None, Method::Highs)
+            (exact, simplex_iterations, Method::Highs)
         }
     })
 }
