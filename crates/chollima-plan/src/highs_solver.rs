@@ -205,20 +205,7 @@ fn solve_model(
     iterations: &mut Option<usize>,
 ) -> LpSolution {
     let started = std::time::Instant::now();
-    let mut problem = ColProblem::default();
-    let rows: Vec<_> = (0..lp.num_rows())
-        .map(|i| problem.add_row(lp.row_lower[i]..=lp.row_upper[i]))
-        .collect();
-    for j in 0..lp.num_cols() {
-        let (indices, values) = lp.column(j);
-        let factors: Vec<_> = indices
-            .iter()
-            .zip(values)
-            .map(|(&i, &v)| (rows[i as usize], v))
-            .collect();
-        problem.add_column(lp.cost[j], lp.col_lower[j]..=lp.col_upper[j], factors);
-    }
-    let mut model = problem.optimise(Sense::Maximise);
+    let mut model = highs_model(lp);
     model.make_quiet();
     if settings.time_limit_seconds.is_finite() {
         model.set_option("time_limit", settings.time_limit_seconds);
@@ -311,26 +298,90 @@ fn solve_model(
     certified
 }
 
-/// Hands `basis` to HiGHS (through `highs-sys`: the `highs` crate has no call for it) and asks
-/// for its simplex, which alone uses a basis. A basis that does not fit the LP, or that HiGHS
-/// refuses, is not used: the solve then starts from HiGHS's own crash, as without one.
-#[allow(unsafe_code)]
-fn start_from(model: &mut highs::Model, lp: &LinearProgram, basis: &StartingBasis) {
-    if basis.columns.len() != lp.num_cols() || basis.rows.len() != lp.num_rows() {
-        return;
+/// `lp` as a HiGHS model (a maximisation).
+fn highs_model(lp: &LinearProgram) -> highs::Model {
+    let mut problem = ColProblem::default();
+    let rows: Vec<_> = (0..lp.num_rows())
+        .map(|i| problem.add_row(lp.row_lower[i]..=lp.row_upper[i]))
+        .collect();
+    for j in 0..lp.num_cols() {
+        let (indices, values) = lp.column(j);
+        let factors: Vec<_> = indices
+            .iter()
+            .zip(values)
+            .map(|(&i, &v)| (rows[i as usize], v))
+            .collect();
+        problem.add_column(lp.cost[j], lp.col_lower[j]..=lp.col_upper[j], factors);
     }
+    problem.optimise(Sense::Maximise)
+}
+
+/// How [`start_from`] handed a basis to HiGHS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Handover {
+    /// As not alien (square): HiGHS factors it once, to start.
+    Square,
+    /// As alien: HiGHS checks it by factoring it, completes it where needed, factors again.
+    Alien,
+    /// Not at all (it does not fit the LP, or HiGHS refused it).
+    Refused,
+}
+
+/// Hands `basis` to HiGHS and asks for its (primal) simplex, which alone uses a basis. A
+/// square basis (one basic variable per row) goes through `cpp/square_basis.cpp` as not alien,
+/// so HiGHS factors it once, to start; any other through `highs-sys`'s `Highs_setBasis`, which
+/// HiGHS checks by factoring it first and completes where it is short (the `highs` crate has
+/// no call for either). A basis that does not fit the LP, or that HiGHS refuses either way, is
+/// not used: the solve then starts from HiGHS's own crash, as without one.
+#[allow(unsafe_code)]
+fn start_from(model: &mut highs::Model, lp: &LinearProgram, basis: &StartingBasis) -> Handover {
+    if basis.columns.len() != lp.num_cols() || basis.rows.len() != lp.num_rows() {
+        return Handover::Refused;
+    }
+    let (Ok(num_col), Ok(num_row)) = (
+        std::os::raw::c_int::try_from(lp.num_cols()),
+        std::os::raw::c_int::try_from(lp.num_rows()),
+    ) else {
+        return Handover::Refused;
+    };
     let columns: Vec<highs_sys::HighsInt> = basis.columns.iter().map(|&s| s as _).collect();
     let rows: Vec<highs_sys::HighsInt> = basis.rows.iter().map(|&s| s as _).collect();
     let highs = model.as_mut_ptr();
-    // SAFETY: `highs` is the live HiGHS instance of `model`, and the two arrays hold one
-    // status per column and per row of its LP (checked above); HiGHS copies them.
-    let accepted = unsafe { highs_sys::Highs_setBasis(highs, columns.as_ptr(), rows.as_ptr()) };
-    if accepted != highs_sys::kHighsStatusError {
+    // SAFETY (both calls): `highs` is the live HiGHS instance of `model`, and the two arrays
+    // hold one status per column and per row of its LP (checked above); HiGHS copies them.
+    // The shim checks the statuses and the count of basic ones before HiGHS sees them.
+    let handover = if unsafe {
+        chollima_highs_set_square_basis(highs, columns.as_ptr(), num_col, rows.as_ptr(), num_row)
+    } != highs_sys::kHighsStatusError
+    {
+        Handover::Square
+    } else if unsafe { highs_sys::Highs_setBasis(highs, columns.as_ptr(), rows.as_ptr()) }
+        != highs_sys::kHighsStatusError
+    {
+        Handover::Alien
+    } else {
+        Handover::Refused
+    };
+    if handover != Handover::Refused {
         model.set_option("solver", "simplex");
         // The bases made here are primal feasible (a plan's), so the primal simplex goes on
         // from them; the dual would first have to repair their reduced costs.
         model.set_option("simplex_strategy", PRIMAL_SIMPLEX);
     }
+    handover
+}
+
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    /// `cpp/square_basis.cpp`: HiGHS's C++ `Highs::setBasis` with the basis marked not alien;
+    /// -1 (and the model unchanged) unless exactly `num_row` statuses are basic.
+    fn chollima_highs_set_square_basis(
+        highs: *mut std::os::raw::c_void,
+        columns: *const highs_sys::HighsInt,
+        num_col: std::os::raw::c_int,
+        rows: *const highs_sys::HighsInt,
+        num_row: std::os::raw::c_int,
+    ) -> std::os::raw::c_int;
 }
 
 /// Has HiGHS's interrupt callbacks end the solve once `stop` is set. The `highs` crate has no
@@ -416,6 +467,47 @@ mod tests {
         assert!((s.objective - 12.5).abs() < 1e-9);
         assert!((s.dual_bound - 12.5).abs() < 1e-9, "{s:?}");
         assert!((s.row_dual[0] - 1.5).abs() < 1e-9 && (s.row_dual[1] - 0.5).abs() < 1e-9);
+    }
+
+    /// Regression guard for the C++ shim (cpp/square_basis.cpp), which re-declares HiGHS's
+    /// basis struct: a square basis goes over as not alien, and HiGHS starts from it (the
+    /// optimal basis of the example: 0 iterations); a short one goes over as alien and HiGHS
+    /// completes it; one of the wrong size is not handed over.
+    #[test]
+    fn a_square_basis_is_handed_over_as_it_stands() {
+        use BasisStatus::{Basic, Lower, Upper};
+        let lp = crate::lp::tests::example();
+        let optimal = StartingBasis {
+            columns: vec![Lower, Basic, Basic],
+            rows: vec![Upper, Upper],
+        };
+        assert_eq!(
+            start_from(&mut highs_model(&lp), &lp, &optimal),
+            Handover::Square
+        );
+        let (solution, iterations) =
+            solve_counting(&lp, &HighsSettings::default(), None, Some(&optimal));
+        assert_eq!(solution.status, Status::Optimal);
+        assert!((solution.objective - 12.5).abs() < 1e-9);
+        assert_eq!(iterations, Some(0));
+        let short = StartingBasis {
+            columns: vec![Lower, Basic, Lower],
+            rows: vec![Upper, Upper],
+        };
+        assert_eq!(
+            start_from(&mut highs_model(&lp), &lp, &short),
+            Handover::Alien
+        );
+        let (solution, _) = solve_counting(&lp, &HighsSettings::default(), None, Some(&short));
+        assert!((solution.objective - 12.5).abs() < 1e-9);
+        let wrong_size = StartingBasis {
+            columns: vec![Basic, Basic],
+            rows: vec![Upper, Upper],
+        };
+        assert_eq!(
+            start_from(&mut highs_model(&lp), &lp, &wrong_size),
+            Handover::Refused
+        );
     }
 
     /// Regression guard for the race of `auto`: HiGHS stops when told to, without a point.
