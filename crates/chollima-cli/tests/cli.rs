@@ -630,13 +630,16 @@ fn the_first_order_method_matches_highs_within_its_certified_gap() {
         first_order["gap"].as_f64().unwrap() <= 1e-7,
         "{first_order}"
     );
-    // Every stage says how many iterations the first-order method took; HiGHS's say null.
-    for (stages, first) in [(&first_order["stages"], true), (&exact["stages"], false)] {
-        for stage in stages.as_array().unwrap() {
-            let iterations = &stage["iterations"];
-            assert_eq!(iterations.as_u64().is_some_and(|i| i > 0), first, "{stage}");
-            assert_eq!(iterations.is_null(), !first, "{stage}");
-        }
+    // Every stage says how many iterations it took: the first-order method's (at least one
+    // here), HiGHS's simplex iterations.
+    for stage in first_order["stages"].as_array().unwrap() {
+        assert!(
+            stage["iterations"].as_u64().is_some_and(|i| i > 0),
+            "{stage}"
+        );
+    }
+    for stage in exact["stages"].as_array().unwrap() {
+        assert!(stage["iterations"].as_u64().is_some(), "{stage}");
     }
     for (group, value) in exact["lambda"].as_object().unwrap() {
         let (want, got) = (

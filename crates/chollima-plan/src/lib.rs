@@ -310,9 +310,25 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             // `auto` tries the listed technology's certificate before HiGHS: on an economy
             // whose optimum is one product's plant it closes the gap in one Leontief solve.
             Method::Highs | Method::Auto => {
+                // A first stage that will be raced starts HiGHS from the listed plan as it
+                // is, and leaves the relief rounds (0.25-0.45 s on the 10^4 benchmark plans,
+                // as long as HiGHS from the basis) to the first-order side of the race, which
+                // makes its first certificate again with them.
+                let relieved_by_race = g == 0 && races(&model, settings);
                 let quick = (settings.method == Method::Auto).then(|| {
                     let repair = merit::Repair::new(economy, &model);
-                    first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap)
+                    let relief = if relieved_by_race {
+                        0
+                    } else {
+                        merit::RELIEF_ROUNDS
+                    };
+                    first_order::first_certificate(
+                        &model,
+                        warm,
+                        repair.as_ref(),
+                        settings.gap,
+                        relief,
+                    )
                 });
                 // HiGHS's simplex starts from the listed plan's basis (a vertex): a few
                 // dozen iterations from there where its own crash needs about one per row.
@@ -332,7 +348,8 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                         stage_method = Method::Merit;
                         (quick.into_solution(Status::NearOptimal), Some(0))
                     }
-                    // The race's first-order side starts from the same certificate.
+                    // The race's first-order side starts from the same certificate, or makes
+                    // it again with the relief rounds.
                     Some(quick) if races(&model, settings) => {
                         let (solution, iterations, winner) = race(
                             economy,
@@ -340,7 +357,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                             settings,
                             warm,
                             basis.as_ref(),
-                            quick,
+                            (!relieved_by_race).then_some(quick),
                             &group.name,
                         );
                         stage_method = winner;
@@ -423,18 +440,20 @@ fn cores() -> usize {
 
 /// HiGHS and the first-order method on the same stage at once, HiGHS on one core (its
 /// simplex from `basis`, the listed plan's, where there is one) and the first-order method on
-/// the others; the first to settle the stage ([`Status::settled`]) ends the other: HiGHS's
-/// answer is kept when both settle. On the 10^4-product benchmark plans HiGHS from the listed
-/// plan's basis settles them in 2.4-2.7 s (from its own crash 12-20 s, where the first-order
-/// method won in 1-8 s on some; BENCHMARKS.md). Returns the answer, its iterations (HiGHS's
-/// simplex iterations or the first-order method's) and who won.
+/// the others, from `first` (the stage's first certificate; `None`: it makes it, with the
+/// relief rounds); the first to settle the stage ([`Status::settled`]) ends the other, which
+/// looks at the flag between its steps: HiGHS's answer is kept when both settle. On the
+/// 10^4-product benchmark plans HiGHS from the listed plan's basis settles them in 1.3-1.4 s
+/// (from its own crash 12-20 s, where the first-order method won in 1-8 s on some;
+/// BENCHMARKS.md). Returns the answer, its iterations (HiGHS's simplex iterations or the
+/// first-order method's) and who won.
 fn race(
     economy: &Economy,
     model: &PlanLp,
     settings: &PlanSettings,
     warm: Option<(&[f64], &[f64])>,
     basis: Option<&highs_solver::StartingBasis>,
-    first: certify::Incumbent,
+    first: Option<certify::Incumbent>,
     name: &str,
 ) -> (LpSolution, Option<usize>, Method) {
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -449,7 +468,7 @@ fn race(
                     settings.gap,
                     &settings.pdlp,
                     warm,
-                    Some(first),
+                    first,
                     first_order::Watch {
                         progress: settings.progress.as_ref(),
                         stage: name,
@@ -485,8 +504,13 @@ fn race(
             (exact, simplex_iterations, Method::Highs)
         } else if approximate.0.status.settled() || !approximate.0.x.is_empty() {
             // Certified within the gap (or infeasible, unbounded), or, both stopped by a
-            // limit, the best certified plan.
-            (approximate.0, Some(approximate.1), Method::Pdlp)
+            // limit, the best certified plan; with no iteration, by the relieved listed plan.
+            let method = if approximate.1 == 0 {
+                Method::Merit
+            } else {
+                Method::Pdlp
+            };
+            (approximate.0, Some(approximate.1), method)
         } else {
             (exact, simplex_iterations, Method::Highs)
         }

@@ -116,7 +116,13 @@ mod tests {
         assert_eq!(model.groups.len(), 1);
         model.lp.cost[model.groups[0].column] = 1.0;
         let repair = crate::merit::Repair::new(&economy, &model);
-        let listed = crate::first_order::first_certificate(&model, None, repair.as_ref(), 1e-9);
+        let listed = crate::first_order::first_certificate(
+            &model,
+            None,
+            repair.as_ref(),
+            1e-9,
+            crate::merit::RELIEF_ROUNDS,
+        );
         let (x, _) = listed.primal.expect("the listed plan");
         (model, economy.techniques.product.clone(), x)
     }
