@@ -1,8 +1,9 @@
 """HiGHS's primal simplex from the basis of chollima's listed plan, against its own crash.
 
-    python3 bench/listed_basis.py PACKAGE [--log]
+    python3 bench/listed_basis.py PACKAGE [--log] [--relieved]
 
-Runs `chollima plan PACKAGE --method merit --gap 0.5` (the listed plan: its first certificate),
+Runs `chollima plan PACKAGE --method merit --gap 0.5` (the listed plan: its first certificate;
+with --relieved, `--method pdlp --time-limit 0.01`: the listed plan after its relief rounds),
 reads the plan back into the LP that scripts/compare_highspy.py builds, makes the basis that
 `crates/chollima-plan/src/vertex_basis.rs` makes (by bounds, then a basic way of supply for
 every product row at its bound that has none) and hands it to highspy, non-alien when it is
@@ -31,7 +32,12 @@ matrix, col_lower, col_upper, row_lower, row_upper, groups, group_cols = build(p
 assert len(groups) == 1, "single-group packages only"
 out = tempfile.mkdtemp(prefix="chollima-listed-")
 t0 = time.time()
-subprocess.run([binary, "-q", "plan", pkg, "--method", "merit", "--gap", "0.5", "--out", out], check=True)
+if "--relieved" in sys.argv:
+    # stopped by the limit right after the first certificate: exit 3, the plan written
+    subprocess.run([binary, "-q", "plan", pkg, "--method", "pdlp", "--gap", "1e-9", "--time-limit", "0.01",
+                    "--out", out])
+else:
+    subprocess.run([binary, "-q", "plan", pkg, "--method", "merit", "--gap", "0.5", "--out", out], check=True)
 lam = list(json.load(open(os.path.join(out, "summary.json")))["lambda"].values())[0]
 print(f"listed plan: lambda {lam} ({time.time() - t0:.2f} s, reading included)")
 tech = pd.read_csv(os.path.join(out, "techniques.csv"))
