@@ -136,9 +136,10 @@ pub enum BasisStatus {
     Upper = 2,
 }
 
-/// A simplex basis to start from: a status per column and per row of the LP. HiGHS takes it
-/// as it would a basis from elsewhere ("alien"): it checks it, completes it with slacks where
-/// it has too few basic variables or is singular, and drops basic ones where it has too many.
+/// A simplex basis to start from: a status per column and per row of the LP. A square one
+/// (one basic variable per row) goes to HiGHS as it stands (HiGHS replaces the basic variables
+/// of a singular one by slacks when it factors it); any other as a basis from elsewhere
+/// ("alien"), which HiGHS completes with slacks or trims.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartingBasis {
     pub columns: Vec<BasisStatus>,
@@ -490,6 +491,19 @@ mod tests {
         assert_eq!(solution.status, Status::Optimal);
         assert!((solution.objective - 12.5).abs() < 1e-9);
         assert_eq!(iterations, Some(0));
+        // Square but singular (column 0 and row 0's slack both in row 0 alone): HiGHS swaps
+        // in a slack when it factors it, and still solves.
+        let singular = StartingBasis {
+            columns: vec![Basic, Lower, Lower],
+            rows: vec![Basic, Upper],
+        };
+        assert_eq!(
+            start_from(&mut highs_model(&lp), &lp, &singular),
+            Handover::Square
+        );
+        let (solution, _) = solve_counting(&lp, &HighsSettings::default(), None, Some(&singular));
+        assert_eq!(solution.status, Status::Optimal);
+        assert!((solution.objective - 12.5).abs() < 1e-9);
         let short = StartingBasis {
             columns: vec![Lower, Basic, Lower],
             rows: vec![Upper, Upper],

@@ -538,13 +538,14 @@ impl<'a> Stage<'a> {
         })
     }
 
-    /// The best plan for one merit order: lambda raised from `guess` while what stops it can be
-    /// relieved by the next ways, lowered to what the pattern allows where it cannot.
     /// Whether another thread has asked the fills to end.
     fn stopped(&self) -> bool {
         self.stop.is_some_and(|stop| stop.load(Ordering::Relaxed))
     }
 
+    /// The best plan for one merit order: lambda raised from `guess` while what stops it can be
+    /// relieved by the next ways, lowered to what the pattern allows where it cannot; the
+    /// best so far once [`Stage::stopped`].
     fn best_plan(&self, order: &Order, guess: f64) -> Option<Found> {
         let n = self.economy.products.len();
         let mut next = vec![0usize; n];
