@@ -478,50 +478,29 @@ mod tests {
     fn a_square_basis_is_handed_over_as_it_stands() {
         use BasisStatus::{Basic, Lower, Upper};
         let lp = crate::lp::tests::example();
-        let optimal = StartingBasis {
-            columns: vec![Lower, Basic, Basic],
-            rows: vec![Upper, Upper],
+        // How the basis went over, and the solve from it (the optimum is 12.5).
+        let from = |columns: Vec<BasisStatus>, rows: Vec<BasisStatus>| {
+            let basis = StartingBasis { columns, rows };
+            let handover = start_from(&mut highs_model(&lp), &lp, &basis);
+            let (solution, iterations) =
+                solve_counting(&lp, &HighsSettings::default(), None, Some(&basis));
+            assert_eq!(solution.status, Status::Optimal, "{basis:?}");
+            assert!((solution.objective - 12.5).abs() < 1e-9, "{basis:?}");
+            (handover, iterations)
         };
-        assert_eq!(
-            start_from(&mut highs_model(&lp), &lp, &optimal),
-            Handover::Square
-        );
-        let (solution, iterations) =
-            solve_counting(&lp, &HighsSettings::default(), None, Some(&optimal));
-        assert_eq!(solution.status, Status::Optimal);
-        assert!((solution.objective - 12.5).abs() < 1e-9);
-        assert_eq!(iterations, Some(0));
+        // The optimal basis: nothing left to do.
+        let optimal = from(vec![Lower, Basic, Basic], vec![Upper, Upper]);
+        assert_eq!(optimal, (Handover::Square, Some(0)));
         // Square but singular (column 0 and row 0's slack both in row 0 alone): HiGHS swaps
         // in a slack when it factors it, and still solves.
-        let singular = StartingBasis {
-            columns: vec![Basic, Lower, Lower],
-            rows: vec![Basic, Upper],
-        };
-        assert_eq!(
-            start_from(&mut highs_model(&lp), &lp, &singular),
-            Handover::Square
-        );
-        let (solution, _) = solve_counting(&lp, &HighsSettings::default(), None, Some(&singular));
-        assert_eq!(solution.status, Status::Optimal);
-        assert!((solution.objective - 12.5).abs() < 1e-9);
-        let short = StartingBasis {
-            columns: vec![Lower, Basic, Lower],
-            rows: vec![Upper, Upper],
-        };
-        assert_eq!(
-            start_from(&mut highs_model(&lp), &lp, &short),
-            Handover::Alien
-        );
-        let (solution, _) = solve_counting(&lp, &HighsSettings::default(), None, Some(&short));
-        assert!((solution.objective - 12.5).abs() < 1e-9);
-        let wrong_size = StartingBasis {
-            columns: vec![Basic, Basic],
-            rows: vec![Upper, Upper],
-        };
-        assert_eq!(
-            start_from(&mut highs_model(&lp), &lp, &wrong_size),
-            Handover::Refused
-        );
+        let singular = from(vec![Basic, Lower, Lower], vec![Basic, Upper]);
+        assert_eq!(singular.0, Handover::Square);
+        // One basic variable short: HiGHS completes it.
+        let short = from(vec![Lower, Basic, Lower], vec![Upper, Upper]);
+        assert_eq!(short.0, Handover::Alien);
+        // Not this LP's: not handed over, the solve starts from HiGHS's crash.
+        let wrong_size = from(vec![Basic, Basic], vec![Upper, Upper]);
+        assert_eq!(wrong_size.0, Handover::Refused);
     }
 
     /// Regression guard for the race of `auto`: HiGHS stops when told to, without a point.
