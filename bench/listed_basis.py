@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import highspy
 import numpy as np
 import pandas as pd
-from compare_highspy import build, INF
+from compare_highspy import build, plan_point, INF
 
 pkg = sys.argv[1]
 log = "--log" in sys.argv
@@ -38,24 +38,11 @@ if "--relieved" in sys.argv:
                     "--out", out])
 else:
     subprocess.run([binary, "-q", "plan", pkg, "--method", "merit", "--gap", "0.5", "--out", out], check=True)
-lam = list(json.load(open(os.path.join(out, "summary.json")))["lambda"].values())[0]
-print(f"listed plan: lambda {lam} ({time.time() - t0:.2f} s, reading included)")
-tech = pd.read_csv(os.path.join(out, "techniques.csv"))
-prod = pd.read_csv(os.path.join(out, "products.csv"))
 m, ncol = matrix.shape
-K = len(tech)
-x = np.zeros(ncol)
-x[:K] = tech["activity"].values
+x, lam = plan_point(pkg, out, ncol, group_cols)
+print(f"listed plan: lambda {lam} ({time.time() - t0:.2f} s, reading included)")
 products = pd.read_csv(os.path.join(pkg, "products.csv"), dtype=str, keep_default_na=False)
-col = K
-for name, key in [("import_price", "imports"), ("export_price", "exports")]:
-    if name in products:
-        for i, v in enumerate(products[name]):
-            if v.strip() != "":
-                x[col] = prod[key].values[i]
-                col += 1
-x[group_cols[0]] = lam
-assert col == group_cols[0]
+K = len(pd.read_csv(os.path.join(pkg, "techniques.csv"), dtype=str))
 
 # The basis by bounds, at the scale of what each row sums (vertex_basis.rs's rule).
 B = highspy.HighsBasisStatus

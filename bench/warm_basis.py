@@ -18,7 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import numpy as np, pandas as pd, highspy
-from compare_highspy import build, INF
+from compare_highspy import build, plan_point, INF
 
 pkg, gap = sys.argv[1], sys.argv[2]
 binary = os.path.join(ROOT, "target", "release", "chollima")
@@ -28,24 +28,10 @@ out = tempfile.mkdtemp(prefix="chollima-warm-")
 t0 = time.time()
 subprocess.run([binary, "-q", "plan", pkg, "--method", "pdlp", "--gap", gap, "--out", out], check=True)
 t_pdlp = time.time() - t0
-summ = json.load(open(os.path.join(out, "summary.json")))
-lam = list(summ["lambda"].values())[0]
-tech = pd.read_csv(os.path.join(out, "techniques.csv"))
-prod = pd.read_csv(os.path.join(out, "products.csv"))
 m, ncol = matrix.shape
-x = np.zeros(ncol)
-K = len(tech)
-x[:K] = tech["activity"].values
-# trade columns in build order: imports for products with import price, then exports
+x, lam = plan_point(pkg, out, ncol, group_cols)
+K = len(pd.read_csv(os.path.join(out, "techniques.csv")))
 products = pd.read_csv(os.path.join(pkg, "products.csv"), dtype=str, keep_default_na=False)
-col = K
-for name, key in [("import_price", "imports"), ("export_price", "exports")]:
-    if name in products:
-        for i, v in enumerate(products[name]):
-            if v.strip() != "":
-                x[col] = prod[key].values[i]; col += 1
-x[group_cols[0]] = lam
-assert col == group_cols[0], (col, group_cols)
 act = matrix @ x
 print(f"pdlp gap {gap}: {t_pdlp:.2f} s, lambda {lam}")
 

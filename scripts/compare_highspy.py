@@ -138,6 +138,28 @@ def build(package, year=1):
             np.concatenate(row_lower), np.concatenate(row_upper), groups, group_cols)
 
 
+def plan_point(package, out, ncol, group_cols):
+    """The single-group plan chollima wrote to `out` as a point of `build(package)`'s LP:
+    activities, then imports and exports in build order, then lambda."""
+    tech = pd.read_csv(os.path.join(out, "techniques.csv"))
+    prod = pd.read_csv(os.path.join(out, "products.csv"))
+    lam = list(json.load(open(os.path.join(out, "summary.json")))["lambda"].values())[0]
+    x = np.zeros(ncol)
+    K = len(tech)
+    x[:K] = tech["activity"].values
+    products = read_csv(package, "products.csv")
+    col = K
+    for name, key in [("import_price", "imports"), ("export_price", "exports")]:
+        if name in products:
+            for i, v in enumerate(products[name]):
+                if v.strip() != "":
+                    x[col] = prod[key].values[i]
+                    col += 1
+    assert col == group_cols[0], (col, group_cols)
+    x[group_cols[0]] = lam
+    return x, lam
+
+
 def quiet_highs(tight=True):
     """A silent highspy instance; `tight` sets the feasibility tolerances to 1e-9."""
     h = highspy.Highs()

@@ -30,6 +30,13 @@ pub struct Watch<'a> {
     pub stop: Option<&'a AtomicBool>,
 }
 
+impl Watch<'_> {
+    /// Whether another thread has asked the run to end.
+    fn stopped(&self) -> bool {
+        self.stop.is_some_and(|stop| stop.load(Ordering::Relaxed))
+    }
+}
+
 /// Solves the model's current stage to a certified relative gap of `gap`, starting from `warm`
 /// (the previous stage's point) when given, and from `first` (the stage's
 /// [`first_certificate`], when the caller has made it already).
@@ -45,17 +52,16 @@ pub fn solve_stage(
     let floor = current_floor(model);
     // A raced run's fills end once the other side has settled the stage.
     let repair = crate::merit::Repair::new(economy, model).map(|r| r.stopped_by(watch.stop));
-    // A raced run that the other side settled stops between the certificate's steps (the
-    // merit-order plan at the iterate's prices took 0.74 s at 10^4 products).
-    let stopped = || watch.stop.is_some_and(|stop| stop.load(Ordering::Relaxed));
     let mut certify = |iterate: &pdlp::Iterate, incumbent: &mut certify::Incumbent| {
         incumbent.offer_plan(certify::feasible_point(economy, model, iterate.x));
-        if stopped() {
+        // A raced run that the other side settled stops between the certificate's steps (the
+        // merit-order plan at the iterate's prices took 0.74 s at 10^4 products).
+        if watch.stopped() {
             return;
         }
         incumbent.offer_bound(Some(certify::upper_bound(economy, model, iterate.y)));
         if let Some(repair) = &repair
-            && !stopped()
+            && !watch.stopped()
         {
             let guess = incumbent
                 .primal
@@ -184,11 +190,7 @@ pub(crate) fn run(
         };
         let start_point = start.as_ref().map(|(x, y)| (x.as_slice(), y.as_slice()));
         let outcome = pdlp::solve(lp, start_point, &budget, |iterate| {
-            if stage
-                .watch
-                .stop
-                .is_some_and(|stop| stop.load(Ordering::Relaxed))
-            {
+            if stage.watch.stopped() {
                 verdict = Some(Status::Unknown);
                 return true;
             }

@@ -170,23 +170,13 @@ pub fn solve_until(
     settings: &HighsSettings,
     stop: Option<&AtomicBool>,
 ) -> LpSolution {
-    solve_from(lp, settings, stop, None)
+    solve_counting(lp, settings, stop, None).0
 }
 
 /// As [`solve_until`], HiGHS's simplex started from `basis` where one is given (presolve is
-/// then skipped, as HiGHS does for any starting basis). A basis of the wrong size, or one
-/// HiGHS refuses, is dropped and the solve starts from scratch.
-pub fn solve_from(
-    lp: &LinearProgram,
-    settings: &HighsSettings,
-    stop: Option<&AtomicBool>,
-    basis: Option<&StartingBasis>,
-) -> LpSolution {
-    solve_counting(lp, settings, stop, basis).0
-}
-
-/// As [`solve_from`], with the number of simplex iterations HiGHS took (`None` where it
-/// did not say, as after an interior-point solve).
+/// then skipped, as HiGHS does for any starting basis; a basis of the wrong size, or one HiGHS
+/// refuses, is dropped and the solve starts from scratch), with the number of simplex
+/// iterations HiGHS took (`None` where it did not say, as after an interior-point solve).
 pub fn solve_counting(
     lp: &LinearProgram,
     settings: &HighsSettings,

@@ -314,7 +314,8 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 // is, and leaves the relief rounds (0.25-0.45 s on the 10^4 benchmark plans,
                 // as long as HiGHS from the basis) to the first-order side of the race, which
                 // makes its first certificate again with them.
-                let relieved_by_race = g == 0 && races(&model, settings);
+                let raced = races(&model, settings);
+                let relieved_by_race = g == 0 && raced;
                 let quick = (settings.method == Method::Auto).then(|| {
                     let repair = merit::Repair::new(economy, &model);
                     let relief = if relieved_by_race {
@@ -336,13 +337,10 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 // listed plan of that sliver is no vertex near its optimum (on
                 // compare_highspy's all-features-5k the last stage took 6,783 iterations from
                 // it and stopped 5.5e-6 below highspy's optimum).
-                let basis = quick
-                    .as_ref()
-                    .filter(|_| g == 0)
-                    .and_then(|quick| quick.primal.as_ref())
-                    .and_then(|(x, _)| {
-                        vertex_basis::basis_of_plan(&model, &economy.techniques.product, x)
-                    });
+                let basis_of = |quick: &certify::Incumbent| {
+                    let (x, _) = quick.primal.as_ref().filter(|_| g == 0)?;
+                    vertex_basis::basis_of_plan(&model, &economy.techniques.product, x)
+                };
                 match quick {
                     Some(quick) if quick.closes(settings.gap) => {
                         stage_method = Method::Merit;
@@ -350,7 +348,8 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     }
                     // The race's first-order side starts from the same certificate, or makes
                     // it again with the relief rounds.
-                    Some(quick) if races(&model, settings) => {
+                    Some(quick) if raced => {
+                        let basis = basis_of(&quick);
                         let (solution, iterations, winner) = race(
                             economy,
                             &model,
@@ -363,7 +362,8 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                         stage_method = winner;
                         (solution, iterations)
                     }
-                    _ => {
+                    quick => {
+                        let basis = quick.as_ref().and_then(basis_of);
                         let (mut exact, iterations) = highs_solver::solve_counting(
                             &model.lp,
                             &settings.highs,

@@ -37,15 +37,8 @@ pub(crate) fn basis_of_plan(
         .collect();
     // A row's activity is compared with its bound at the scale of the terms that make it up:
     // a product row sums outputs and inputs of large activities to nearly nothing.
-    let mut activity = vec![0.0; lp.num_rows()];
-    let mut scale = vec![0.0_f64; lp.num_rows()];
-    for (j, &value) in x.iter().enumerate() {
-        let (indices, values) = lp.column(j);
-        for (&i, &a) in indices.iter().zip(values) {
-            activity[i as usize] += a * value;
-            scale[i as usize] += (a * value).abs();
-        }
-    }
+    let activity = lp.row_activity(x);
+    let scale = crate::certify::row_sizes(lp, x);
     let mut rows: Vec<BasisStatus> = (0..lp.num_rows())
         .map(|i| status(activity[i], lp.row_lower[i], lp.row_upper[i], scale[i]))
         .collect();
