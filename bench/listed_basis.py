@@ -1,6 +1,6 @@
 """HiGHS's primal simplex from the basis of chollima's listed plan, against its own crash.
 
-    python3 bench/listed_basis.py PACKAGE [--log] [--relieved]
+    python3 bench/listed_basis.py PACKAGE [--log] [--relieved] [--fill]
 
 Runs `chollima plan PACKAGE --method merit --gap 0.5` (the listed plan: its first certificate;
 with --relieved, `--method pdlp --time-limit 0.01`: the listed plan after its relief rounds),
@@ -8,6 +8,8 @@ reads the plan back into the LP that scripts/compare_highspy.py builds, makes th
 `crates/chollima-plan/src/vertex_basis.rs` makes (by bounds, then a basic way of supply for
 every product row at its bound that has none) and hands it to highspy, non-alien when it is
 square; then solves the same LP from HiGHS's own crash. Prints iterations and seconds of both.
+With --fill, also factors that basis with scipy's SuperLU under two column orderings and
+prints the nonzeros of L and U (the fill that makes each simplex iteration from it costly).
 Single-group packages (no priorities) only. See BENCHMARKS.md, "HiGHS from the listed plan's
 basis".
 """
@@ -81,6 +83,23 @@ for i in range(n):
         rs[i] = B.kBasic
 basics = sum(s == B.kBasic for s in cs) + sum(s == B.kBasic for s in rs)
 print(f"basis: {basics} basic, {m} rows")
+
+if "--fill" in sys.argv:
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as spl
+    basic_cols = [j for j in range(ncol) if cs[j] == B.kBasic]
+    basic_rows = [i for i in range(m) if rs[i] == B.kBasic]
+    # A row's logical column is -e_i in HiGHS's convention; its sign does not change the fill.
+    logicals = sp.csc_matrix((-np.ones(len(basic_rows)), (basic_rows, range(len(basic_rows)))),
+                             shape=(m, len(basic_rows)))
+    basis_matrix = sp.hstack([matrix.tocsc()[:, basic_cols], logicals]).tocsc()
+    print(f"basis matrix: {basis_matrix.shape[0]} x {basis_matrix.shape[1]}, {basis_matrix.nnz} nonzeros "
+          f"({len(basic_cols)} columns, {len(basic_rows)} rows' logicals)")
+    for ordering in ("MMD_AT_PLUS_A", "COLAMD"):
+        t = time.time()
+        lu = spl.splu(basis_matrix, permc_spec=ordering)
+        print(f"SuperLU ({ordering}): L {lu.L.nnz} + U {lu.U.nnz} nonzeros "
+              f"({(lu.L.nnz + lu.U.nnz) / basis_matrix.nnz:.0f}x the basis), {time.time() - t:.2f} s")
 
 def solve(basis):
     h = highspy.Highs()
