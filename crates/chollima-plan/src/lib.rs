@@ -33,6 +33,7 @@ mod first_order;
 pub mod formulation;
 pub mod harmony;
 mod highs_solver;
+pub mod iterative_simplex;
 pub mod lp;
 mod merit;
 pub mod mps;

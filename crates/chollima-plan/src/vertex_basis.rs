@@ -87,13 +87,13 @@ fn status(value: f64, lower: f64, upper: f64, scale: f64) -> BasisStatus {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::highs_solver::{HighsSettings, Status, solve_counting};
 
     /// The listed plan of a generated economy with every feature (alternatives, capacities,
     /// trade, land) and the LP it is a plan of, maximising its one lambda.
-    fn listed_plan(products: usize, seed: u64) -> (PlanLp, Vec<u32>, Vec<f64>) {
+    pub(crate) fn listed_plan(products: usize, seed: u64) -> (PlanLp, Vec<u32>, Vec<f64>) {
         let economy = chollima_generate::generate(&chollima_generate::GenerateConfig {
             products,
             inputs: 8,
