@@ -59,23 +59,50 @@ pub struct Outcome {
 
 /// The basis: `at_row[i]` is the basic variable paired with row `i` (a column `j`, or
 /// `columns + r` for row `r`'s logical).
+#[derive(Clone, Copy)]
 struct Basis<'a> {
     lp: &'a LinearProgram,
-    at_row: Vec<usize>,
+    at_row: &'a [usize],
+    /// `1 / B_ii` (1 where the pairing left a zero there): the Jacobi preconditioner, the same
+    /// for `B` and `B^T`.
+    inv_diag: &'a [f64],
     transposed: bool,
 }
 
-impl Basis<'_> {
-    fn column(&self, variable: usize) -> (Vec<u32>, Vec<f64>) {
-        let columns = self.lp.num_cols();
-        if variable < columns {
-            let (rows, values) = self.lp.column(variable);
-            (rows.to_vec(), values.to_vec())
-        } else {
-            (vec![(variable - columns) as u32], vec![-1.0])
-        }
-    }
+/// `variable`'s entries in `[A, -I]`, as (row, value), without allocating.
+fn entries(lp: &LinearProgram, variable: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+    let columns = lp.num_cols();
+    let (rows, values): (&[u32], &[f64]) = if variable < columns {
+        lp.column(variable)
+    } else {
+        (&[], &[])
+    };
+    let logical = (variable >= columns).then(|| (variable - columns, -1.0));
+    rows.iter()
+        .zip(values)
+        .map(|(&r, &a)| (r as usize, a))
+        .chain(logical)
+}
 
+/// The Jacobi diagonal of the basis that `at_row` pairs with rows.
+fn inverse_diagonal(lp: &LinearProgram, at_row: &[usize]) -> Vec<f64> {
+    at_row
+        .iter()
+        .enumerate()
+        .map(|(i, &variable)| {
+            let diagonal = entries(lp, variable)
+                .find(|&(r, _)| r == i)
+                .map_or(0.0, |(_, a)| a);
+            if diagonal.abs() > 1e-12 {
+                1.0 / diagonal
+            } else {
+                1.0
+            }
+        })
+        .collect()
+}
+
+impl Basis<'_> {
     /// `B v` (or `B^T v`).
     fn apply(&self, v: &[f64], out: &mut [f64]) {
         let columns = self.lp.num_cols();
@@ -165,38 +192,14 @@ fn basis_solve(basis: &Basis, rhs: &[f64]) -> Option<Vec<f64>> {
     if rhs.iter().all(|&v| v == 0.0) {
         return Some(vec![0.0; rhs.len()]);
     }
-    let columns = basis.lp.num_cols();
-    let inv_diag: Vec<f64> = basis
-        .at_row
-        .iter()
-        .enumerate()
-        .map(|(i, &variable)| {
-            let diagonal = if variable < columns {
-                let (rows, values) = basis.lp.column(variable);
-                rows.iter()
-                    .zip(values)
-                    .find(|(r, _)| **r as usize == i)
-                    .map_or(0.0, |(_, a)| *a)
-            } else if variable - columns == i {
-                -1.0
-            } else {
-                0.0
-            };
-            if diagonal.abs() > 1e-12 {
-                1.0 / diagonal
-            } else {
-                1.0
-            }
-        })
-        .collect();
     let settings = IterativeSettings {
         tolerance: 1e-13,
         max_iterations: 500,
     };
     let z = solve_block(
         basis,
-        Some(&Jacobi(&inv_diag)),
-        &inv_diag,
+        Some(&Jacobi(basis.inv_diag)),
+        basis.inv_diag,
         rhs,
         1,
         &settings,
@@ -224,9 +227,8 @@ fn factored_solve(basis: &Basis, rhs: &[f64]) -> Option<Vec<f64>> {
     let n = rhs.len();
     let mut triplets = Vec::new();
     for (i, &variable) in basis.at_row.iter().enumerate() {
-        let (rows, values) = basis.column(variable);
-        for (r, a) in rows.iter().zip(values) {
-            triplets.push(faer::sparse::Triplet::new(*r as usize, i, a));
+        for (r, a) in entries(basis.lp, variable) {
+            triplets.push(faer::sparse::Triplet::new(r, i, a));
         }
     }
     let matrix =
@@ -285,17 +287,18 @@ pub fn solve(
         is_basic.iter_mut().for_each(|b| *b = false);
         basic.iter().for_each(|&v| is_basic[v] = true);
         let at_row = pair_with_rows(lp, &basic, products);
+        let inv_diag = inverse_diagonal(lp, &at_row);
         let basis = Basis {
             lp,
-            at_row: at_row.clone(),
+            at_row: &at_row,
+            inv_diag: &inv_diag,
             transposed: false,
         };
         // The basic values from the nonbasic ones: B x_B = -N x_N.
         let mut rhs = vec![0.0; rows];
         for v in (0..columns + rows).filter(|&v| !is_basic[v] && value[v] != 0.0) {
-            let (index, values) = basis.column(v);
-            for (r, a) in index.iter().zip(values) {
-                rhs[*r as usize] -= a * value[v];
+            for (r, a) in entries(lp, v) {
+                rhs[r] -= a * value[v];
             }
         }
         let basic_values = basis_solve(&basis, &rhs)?;
@@ -304,9 +307,8 @@ pub fn solve(
         }
         // The duals: B^T y = c_B, and the reduced costs.
         let transposed = Basis {
-            lp,
-            at_row: at_row.clone(),
             transposed: true,
+            ..basis
         };
         let basic_cost: Vec<f64> = at_row.iter().map(|&v| cost[v]).collect();
         let y = basis_solve(&transposed, &basic_cost)?;
@@ -346,10 +348,9 @@ pub fn solve(
         };
         // The entering column through the basis: moving x_q by s t moves x_B by -s t alpha.
         let sign = d.signum();
-        let (index, values) = basis.column(q);
         let mut a_q = vec![0.0; rows];
-        for (r, a) in index.iter().zip(values) {
-            a_q[*r as usize] = a;
+        for (r, a) in entries(lp, q) {
+            a_q[r] = a;
         }
         let alpha = basis_solve(&basis, &a_q)?;
         let largest = alpha.iter().fold(0.0f64, |m, a| m.max(a.abs())).max(1.0);
