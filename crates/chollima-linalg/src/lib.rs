@@ -4,6 +4,8 @@
 //! - [`Leontief`]: `(I - A) x = d` and `(I - A)^T p = v`, by sparse LU (faer) for small tables
 //!   or preconditioned block BiCGSTAB for large ones (Jacobi, or block Jacobi over regions,
 //!   [`precondition`]), chosen by [`Method::Auto`], with the true residual of every solution;
+//! - [`gmres::gmres`]: restarted GMRES for one right-hand side, which does not break down where
+//!   BiCGSTAB can (the simplex bases of `chollima-plan`'s iterative simplex);
 //! - [`column_sum_bounds`], [`spectral_bounds`], [`SpectralBounds::tighten_with_solution`]:
 //!   certified bounds on the spectral radius (is the table productive?).
 //!
@@ -19,6 +21,7 @@
 //! [`Leontief::inverse`], which a caller asks for by name.
 
 mod csr;
+pub mod gmres;
 pub mod krylov;
 mod leontief;
 pub mod operator;

@@ -3,8 +3,8 @@
 //! Why: every basis of a plan LP holds a Leontief matrix (one way of supply per product), and an
 //! LU factorisation of it fills in: 60x the basis's nonzeros at 10^4 products, 1.1 s for HiGHS
 //! to factor it, 46 s at 5 x 10^4, minutes at 10^5 (BENCHMARKS.md, "The fill of the listed
-//! plan's basis"). Solved iteratively instead (BiCGSTAB, Jacobi-preconditioned with each basic
-//! variable paired with the row it supplies) the same basis takes about a dozen iterations, and
+//! plan's basis"). Solved iteratively instead (restarted GMRES, Jacobi-preconditioned with each
+//! basic variable paired with the row it supplies) the same basis takes a few dozen iterations, and
 //! from the listed plan's basis ([`crate::vertex_basis`]) the optimum is a few pivots away on
 //! most generated plans (3 at 10^5 products, seed 25, in the Python prototype
 //! `bench/iterative_simplex.py`).
@@ -17,7 +17,7 @@
 //! against HiGHS.
 
 use chollima_linalg::IterativeSettings;
-use chollima_linalg::krylov::solve_block;
+use chollima_linalg::gmres::gmres;
 use chollima_linalg::operator::Operator;
 use chollima_linalg::precondition::Jacobi;
 use rayon::prelude::*;
@@ -184,36 +184,34 @@ fn pair_with_rows(lp: &LinearProgram, basic: &[usize], products: usize) -> Vec<u
     at_row
 }
 
-/// Solves `B z = rhs` (or `B^T z = rhs`): by BiCGSTAB to a relative residual of 1e-13, and
-/// where that breaks down (a pairing of columns with rows that leaves the preconditioner poor;
-/// on a 600-product test plan the duals came out NaN after 9 pivots) by a sparse LU of the
+/// Solves `B z = rhs` (or `B^T z = rhs`): by GMRES, and where its true residual misses (a
+/// pairing of columns with rows that leaves the preconditioner poor) by a sparse LU of the
 /// basis (faer). `None` where the basis is singular.
 fn basis_solve(basis: &Basis, rhs: &[f64]) -> Option<Vec<f64>> {
     if rhs.iter().all(|&v| v == 0.0) {
         return Some(vec![0.0; rhs.len()]);
     }
-    let settings = IterativeSettings {
-        tolerance: 1e-13,
-        max_iterations: 500,
-    };
-    let z = solve_block(
+    // GMRES, not BiCGSTAB: on the duals' right-hand side (one nonzero, on λ) BiCGSTAB's shadow
+    // residual broke down on every pivot of a 10^4-product plan (seed 25), and its Jacobi
+    // fallback diverged. 1e-11: tighter, GMRES stagnates near 1e-13 and spends its 500
+    // iterations (10^4 products, seed 24: 3.6 s instead of 0.5 s).
+    let (z, _) = gmres(
         basis,
         Some(&Jacobi(basis.inv_diag)),
-        basis.inv_diag,
         rhs,
-        1,
-        &settings,
-    )
-    .0;
+        60,
+        &IterativeSettings {
+            tolerance: 1e-11,
+            max_iterations: 500,
+        },
+    );
     let mut product = vec![0.0; rhs.len()];
     basis.apply(&z, &mut product);
     let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
     let residual = norm(&mut product.iter().zip(rhs).map(|(p, r)| p - r));
     let size = norm(&mut rhs.iter().copied());
-    // BiCGSTAB's own residual drifts from the true one (1.4e-10 seen where it stopped at
-    // 1e-13): 1e-8 is what a pivot needs; the plan and bound are checked apart anyway. The
-    // duals only choose the entering variable: where BiCGSTAB broke down on them at 2 x 10^4
-    // products, its Jacobi sweeps ended at 2.5e-8, and the LU fallback took minutes.
+    // 1e-8 is what a pivot needs; the plan and bound are checked apart anyway. The duals only
+    // choose the entering variable (and the LU fallback takes minutes at 10^5 products).
     let accepted = if basis.transposed { 1e-6 } else { 1e-8 };
     if residual.is_finite() && residual <= accepted * size {
         return Some(z);
