@@ -31,8 +31,8 @@ fn axpy(alpha: f64, x: &[f64], y: &mut [f64]) {
 }
 
 /// Solves `(I - M) x = b` by GMRES(`restart`) from zero, preconditioned on the right by
-/// `preconditioner` when there is one, until `||b - (I - M) x|| <= tolerance ||b||` or
-/// `max_iterations` inner iterations. Returns `x` and the iterations; `fell_back` says the
+/// `preconditioner` when there is one, until `||b - (I - M) x|| <= tolerance ||b||`, a restart
+/// that does not halve the true residual, or `max_iterations` inner iterations. Returns `x` and the iterations; `fell_back` says the
 /// tolerance was not reached.
 pub fn gmres(
     m: &dyn Operator,
@@ -52,9 +52,14 @@ pub fn gmres(
     let mut basis: Vec<Vec<f64>> = Vec::with_capacity(restart + 1);
     let mut work = vec![0.0; n];
     let mut preconditioned = vec![0.0; n];
+    let mut previous = f64::INFINITY;
     loop {
         let beta = dot(&r, &r).sqrt();
-        if !beta.is_finite() || beta <= goal || iterations >= settings.max_iterations {
+        // A restart that did not halve the true residual is stagnation (rounding: on a basis of
+        // a 10^6-product plan GMRES(60) sat at 8e-11 for 440 iterations, 33 s): stop there.
+        let stagnated = beta > 0.5 * previous;
+        previous = beta;
+        if !beta.is_finite() || beta <= goal || stagnated || iterations >= settings.max_iterations {
             let converged = beta.is_finite() && beta <= goal;
             return (
                 x,
