@@ -123,8 +123,9 @@ pub struct PlanArgs {
 pub enum PlanMethodArg {
     /// The closed form where it applies (one technique per product, no trade, no
     /// priorities), otherwise the listed plan if it meets --gap, else HiGHS (raced against
-    /// the first-order method on plans of 50,000 nonzeros or more), the first-order method
-    /// beyond 500,000 nonzeros.
+    /// the first-order method on plans of 50,000 nonzeros or more), beyond 500,000 nonzeros
+    /// the first-order method (raced against the iterative simplex on the first stage up to
+    /// 4 x 10^7 nonzeros).
     Auto,
     /// The exact LP through HiGHS.
     Highs,
@@ -135,6 +136,9 @@ pub enum PlanMethodArg {
     Merit,
     /// Cockshott's harmony algorithm, with its plan repaired and certified (a gap is reported).
     Harmony,
+    /// The primal simplex with iterative (GMRES) basis solves from the listed plan's basis, for
+    /// the first stage of large plans; HiGHS where it does not settle it and for later stages.
+    Simplex,
 }
 
 #[derive(Debug, Args)]

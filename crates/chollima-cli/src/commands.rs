@@ -142,6 +142,7 @@ fn plan(args: PlanArgs, quiet: bool) -> Result<ExitCode> {
             PlanMethodArg::Pdlp => chollima_engine::PlanMethod::Pdlp,
             PlanMethodArg::Merit => chollima_engine::PlanMethod::Merit,
             PlanMethodArg::Harmony => chollima_engine::PlanMethod::Harmony,
+            PlanMethodArg::Simplex => chollima_engine::PlanMethod::Simplex,
         },
         ..Default::default()
     };

@@ -482,7 +482,7 @@ fn the_plan_of_two_goods_is_the_closed_form_ray() {
     let x = [2.2 / 0.48, 2.7 / 0.48];
     let lambda = 100.0 / (0.5 * x[0] + 0.25 * x[1]);
     let dir = tempfile::tempdir().unwrap();
-    for method in ["auto", "highs"] {
+    for method in ["auto", "highs", "simplex"] {
         let out = dir.path().join(method);
         let mps = dir.path().join(format!("{method}.mps"));
         let package = fixture("leontief-2x2");
@@ -510,7 +510,7 @@ fn the_plan_of_two_goods_is_the_closed_form_ray() {
             if method == "auto" {
                 "closed-form"
             } else {
-                "highs"
+                method
             }
         );
         let (header, rows) = read_csv(&out.join("products.csv"));

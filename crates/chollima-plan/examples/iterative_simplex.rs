@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use chollima_plan::PlanLp;
-use chollima_plan::iterative_simplex::from_listed_plan;
+use chollima_plan::iterative_simplex::{Limits, from_listed_plan};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -23,7 +23,11 @@ fn main() {
     }
     let read = start.elapsed().as_secs_f64();
     let start = Instant::now();
-    match from_listed_plan(&economy, &model, pivots) {
+    let limits = Limits {
+        max_pivots: pivots,
+        ..Limits::default()
+    };
+    match from_listed_plan(&economy, &model, &limits) {
         Some(outcome) => println!(
             "lambda {:.12} after {} pivots ({}) in {:.2} s (reading {read:.2} s)",
             outcome.x[model.groups[0].column],

@@ -43,6 +43,7 @@ mod vertex_basis;
 mod years_certify;
 mod years_reduced;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chollima_model::Economy;
@@ -76,6 +77,11 @@ pub enum Method {
     /// Cockshott's harmony algorithm, repaired and certified to [`PlanSettings::gap`] where it
     /// gets there (see [`harmony`]).
     Harmony,
+    /// The primal simplex with iterative basis solves ([`iterative_simplex`]) from the listed
+    /// plan's basis: what `auto` races against the first-order method on plans too large for
+    /// HiGHS's factorisation. Chosen by name it takes the first stage, and hands HiGHS (from
+    /// the same basis) a first stage it does not settle and the later stages.
+    Simplex,
 }
 
 impl Method {
@@ -86,6 +92,7 @@ impl Method {
             Method::Pdlp => "pdlp",
             Method::Merit => "merit",
             Method::Harmony => "harmony",
+            Method::Simplex => "simplex",
         }
     }
 }
@@ -295,6 +302,73 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 progress,
                 &group.name,
             )),
+            // Above HiGHS's reach `auto` races the iterative simplex from the listed plan's
+            // basis against the first-order method on the first stage.
+            Method::Pdlp
+                if settings.method == Method::Auto
+                    && g == 0
+                    && races(&model, settings)
+                    && model.lp.nnz() <= ITERATIVE_SIMPLEX_NONZEROS =>
+            {
+                let repair = merit::Repair::new(economy, &model);
+                let quick =
+                    first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap, 0);
+                let basis = quick
+                    .primal
+                    .as_ref()
+                    .and_then(|(x, _)| {
+                        vertex_basis::basis_of_plan(&model, &economy.techniques.product, x)
+                    })
+                    .filter(|_| !quick.closes(settings.gap));
+                match basis {
+                    None if quick.closes(settings.gap) => {
+                        stage_method = Method::Merit;
+                        (quick.into_solution(Status::NearOptimal), Some(0))
+                    }
+                    None => counted(first_order::solve_stage(
+                        economy,
+                        &model,
+                        settings.gap,
+                        &settings.pdlp,
+                        warm,
+                        Some(quick),
+                        first_order::Watch {
+                            progress,
+                            stage: &group.name,
+                            stop: None,
+                        },
+                    )),
+                    Some(basis) => {
+                        let simplex = |stop: &AtomicBool| {
+                            let limits = iterative_simplex::Limits {
+                                seconds: settings.pdlp.time_limit_seconds,
+                                stop: Some(stop),
+                                ..Default::default()
+                            };
+                            let (solution, pivots) = iterative_simplex::solve_stage(
+                                economy,
+                                &model,
+                                &basis,
+                                settings.gap,
+                                &limits,
+                            );
+                            (solution, Some(pivots), Method::Simplex)
+                        };
+                        let (solution, iterations, winner) = race(
+                            economy,
+                            &model,
+                            settings,
+                            warm,
+                            None,
+                            &group.name,
+                            (cores() / 2).max(1),
+                            simplex,
+                        );
+                        stage_method = winner;
+                        (solution, iterations)
+                    }
+                }
+            }
             Method::Pdlp => counted(first_order::solve_stage(
                 economy,
                 &model,
@@ -308,6 +382,31 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     stop: None,
                 },
             )),
+            // Named, the iterative simplex takes the first stage from the listed plan's basis;
+            // HiGHS (from that basis) where it does not settle it, and the later stages.
+            Method::Simplex => {
+                let repair = merit::Repair::new(economy, &model);
+                let quick = first_order::first_certificate(&model, warm, repair.as_ref(), 1e-9, 0);
+                let basis = quick.primal.as_ref().filter(|_| g == 0).and_then(|(x, _)| {
+                    vertex_basis::basis_of_plan(&model, &economy.techniques.product, x)
+                });
+                let limits = iterative_simplex::Limits {
+                    seconds: settings.pdlp.time_limit_seconds,
+                    ..Default::default()
+                };
+                let simplex = basis.as_ref().map(|basis| {
+                    iterative_simplex::solve_stage(economy, &model, basis, settings.gap, &limits)
+                });
+                match simplex {
+                    Some((solution, pivots)) if solution.status.settled() => {
+                        (solution, Some(pivots))
+                    }
+                    _ => {
+                        stage_method = Method::Highs;
+                        exact_from(economy, &model, settings, None, basis.as_ref())
+                    }
+                }
+            }
             // `auto` tries the listed technology's certificate before HiGHS: on an economy
             // whose optimum is one product's plant it closes the gap in one Leontief solve.
             Method::Highs | Method::Auto => {
@@ -351,28 +450,27 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     // it again with the relief rounds.
                     Some(quick) if raced => {
                         let basis = basis_of(&quick);
+                        let highs = |stop: &AtomicBool| {
+                            let (exact, iterations) =
+                                exact_from(economy, &model, settings, Some(stop), basis.as_ref());
+                            (exact, iterations, Method::Highs)
+                        };
                         let (solution, iterations, winner) = race(
                             economy,
                             &model,
                             settings,
                             warm,
-                            basis.as_ref(),
                             (!relieved_by_race).then_some(quick),
                             &group.name,
+                            1,
+                            highs,
                         );
                         stage_method = winner;
                         (solution, iterations)
                     }
                     quick => {
                         let basis = quick.as_ref().and_then(basis_of);
-                        let (mut exact, iterations) = highs_solver::solve_counting(
-                            &model.lp,
-                            &settings.highs,
-                            None,
-                            basis.as_ref(),
-                        );
-                        certify::tighten_bound(economy, &model, &mut exact);
-                        (exact, iterations)
+                        exact_from(economy, &model, settings, None, basis.as_ref())
                     }
                 }
             }
@@ -428,6 +526,21 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     finish(economy, &model, &solution, stages, name, start)
 }
 
+/// HiGHS on the current stage (its simplex from `basis` where there is one), its bound
+/// tightened by its prices ([`certify::tighten_bound`]).
+fn exact_from(
+    economy: &Economy,
+    model: &PlanLp,
+    settings: &PlanSettings,
+    stop: Option<&AtomicBool>,
+    basis: Option<&highs_solver::StartingBasis>,
+) -> (LpSolution, Option<usize>) {
+    let (mut exact, iterations) =
+        highs_solver::solve_counting(&model.lp, &settings.highs, stop, basis);
+    certify::tighten_bound(economy, model, &mut exact);
+    (exact, iterations)
+}
+
 /// Whether `auto` races HiGHS against the first-order method on this stage: on plans of at
 /// least [`PlanSettings::race_nonzeros`] nonzeros, where a machine has a core for each.
 fn races(model: &PlanLp, settings: &PlanSettings) -> bool {
@@ -439,59 +552,69 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// HiGHS and the first-order method on the same stage at once, HiGHS on one core (its
-/// simplex from `basis`, the listed plan's, where there is one) and the first-order method on
-/// the others, from `first` (the stage's first certificate; `None`: it makes it, with the
+/// An exact method and the first-order method on the same stage at once: `exact` (HiGHS's
+/// simplex from the listed plan's basis on one core, or the iterative simplex on half of them;
+/// it looks at the stop flag it is given) on `exact_threads` threads and the first-order method
+/// on the others, from `first` (the stage's first certificate; `None`: it makes it, with the
 /// relief rounds); the first to settle the stage ([`Status::settled`]) ends the other, which
-/// looks at the flag between its steps: HiGHS's answer is kept when both settle. On the
+/// looks at the flag between its steps: the exact answer is kept when both settle. On the
 /// 10^4-product benchmark plans HiGHS from the listed plan's basis settles them in 1.3-1.4 s
 /// (from its own crash 12-20 s, where the first-order method won in 1-8 s on some;
-/// BENCHMARKS.md). Returns the answer, its iterations (HiGHS's simplex iterations or the
-/// first-order method's) and who won.
+/// BENCHMARKS.md). Returns the answer, its iterations (the exact method's pivots or the
+/// first-order method's iterations) and who won.
+#[allow(clippy::too_many_arguments)]
 fn race(
     economy: &Economy,
     model: &PlanLp,
     settings: &PlanSettings,
     warm: Option<(&[f64], &[f64])>,
-    basis: Option<&highs_solver::StartingBasis>,
     first: Option<certify::Incumbent>,
     name: &str,
+    exact_threads: usize,
+    exact: impl FnOnce(&AtomicBool) -> (LpSolution, Option<usize>, Method) + Send,
 ) -> (LpSolution, Option<usize>, Method) {
-    use std::sync::atomic::{AtomicBool, Ordering};
     let stop = AtomicBool::new(false);
     let cores = cores();
+    // Each side's parallel loops on its own cores.
+    let on_threads =
+        |threads: usize, run: &mut (dyn FnMut() + Send)| match rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => run(),
+        };
     std::thread::scope(|scope| {
         let first_order = scope.spawn(|| {
-            let run = || {
-                first_order::solve_stage(
+            let mut first = first;
+            let mut answer = None;
+            on_threads(cores.saturating_sub(exact_threads).max(1), &mut || {
+                answer = Some(first_order::solve_stage(
                     economy,
                     model,
                     settings.gap,
                     &settings.pdlp,
                     warm,
-                    first,
+                    first.take(),
                     first_order::Watch {
                         progress: settings.progress.as_ref(),
                         stage: name,
                         stop: Some(&stop),
                     },
-                )
-            };
-            // The first-order method's parallel sums on the cores HiGHS leaves it.
-            let answer = match rayon::ThreadPoolBuilder::new()
-                .num_threads(cores.saturating_sub(1).max(1))
-                .build()
-            {
-                Ok(pool) => pool.install(run),
-                Err(_) => run(),
-            };
+                ));
+            });
+            let answer = answer.expect("the first-order side ran");
             if answer.0.status.settled() {
                 stop.store(true, Ordering::Relaxed);
             }
             answer
         });
-        let (mut exact, simplex_iterations) =
-            highs_solver::solve_counting(&model.lp, &settings.highs, Some(&stop), basis);
+        let mut exact = Some(exact);
+        let mut exact_answer = None;
+        on_threads(exact_threads, &mut || {
+            exact_answer = exact.take().map(|run| run(&stop));
+        });
+        let (exact, exact_iterations, exact_method) = exact_answer.expect("the exact side ran");
         let verdict = exact.status.settled();
         if verdict {
             stop.store(true, Ordering::Relaxed);
@@ -501,8 +624,7 @@ fn race(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         if verdict {
-            certify::tighten_bound(economy, model, &mut exact);
-            (exact, simplex_iterations, Method::Highs)
+            (exact, exact_iterations, exact_method)
         } else if approximate.0.status.settled() || !approximate.0.x.is_empty() {
             // Certified within the gap (or infeasible, unbounded), or, both stopped by a
             // limit, the best certified plan; with no iteration, by the relieved listed plan.
@@ -513,10 +635,16 @@ fn race(
             };
             (approximate.0, Some(approximate.1), method)
         } else {
-            (exact, simplex_iterations, Method::Highs)
+            (exact, exact_iterations, exact_method)
         }
     })
 }
+
+/// Plans of at most this many LP nonzeros are raced with the iterative simplex under `auto`
+/// when HiGHS is out of reach: its GMRES keeps 60 vectors of the rows (0.6 GB at 10^6
+/// products, 1.8 x 10^7 nonzeros), too much beside the first-order method at 10^7 within issue
+/// 3's 20 GiB.
+pub const ITERATIVE_SIMPLEX_NONZEROS: usize = 40_000_000;
 
 /// Plans from this many LP nonzeros up are raced under `auto` (HiGHS alone below): HiGHS
 /// needs seconds from about here (0.75 s at 3.6 x 10^4 nonzeros, 2000 benchmark products;

@@ -338,6 +338,27 @@ fn first_order_certificates_bracket_the_exact_optimum() {
     }
 }
 
+/// The iterative simplex, named, answers the first stage itself (certified exact) and HiGHS the
+/// later ones; every group's lambda is HiGHS's to 1e-6, with and without priorities.
+#[test]
+fn the_named_iterative_simplex_matches_highs_with_and_without_priorities() {
+    for (seed, priorities) in [(5, false), (6, true)] {
+        let economy = featured_economy(seed, priorities);
+        let exact = plan(&economy, &settings(Method::Highs));
+        let simplex = plan(&economy, &settings(Method::Simplex));
+        assert_eq!(simplex.status, Status::Optimal, "seed {seed}");
+        assert_eq!(simplex.stages[0].method, "simplex", "seed {seed}");
+        assert!(simplex.gap <= 1e-6, "seed {seed}: gap {}", simplex.gap);
+        assert_eq!(simplex.lambdas.len(), exact.lambdas.len());
+        for ((group, found), (_, optimum)) in simplex.lambdas.iter().zip(&exact.lambdas) {
+            assert!(
+                (found - optimum).abs() <= 1e-6 * optimum.abs().max(1.0),
+                "seed {seed}, {group}: {found} against HiGHS's {optimum}"
+            );
+        }
+    }
+}
+
 /// Regression guard: a first-order run stopped by a limit keeps its best certified plan (its
 /// lambda and gap are reported, not thrown away).
 #[test]
