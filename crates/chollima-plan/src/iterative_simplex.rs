@@ -12,9 +12,10 @@
 //! The variables are the LP's columns and one logical per row (its column `-e_i`, its bounds the
 //! row's, its value the row's activity). Each pivot: the duals by one transposed solve, reduced
 //! costs by one pass over the columns, the entering variable by Dantzig's rule, its column by
-//! one solve, a ratio test that breaks near-ties by the largest pivot, and the basic values
-//! solved again from the nonbasic ones. Not yet called by `auto`: a building block, tested
-//! against HiGHS.
+//! one solve, a ratio test that breaks near-ties by the largest pivot; the basic values are
+//! solved again from the nonbasic ones every few pivots and before the answer. `auto` races it
+//! against the first-order method on first stages beyond HiGHS's reach; `--method simplex`
+//! names it.
 
 use chollima_linalg::IterativeSettings;
 use chollima_linalg::gmres::gmres;
@@ -119,6 +120,10 @@ pub(crate) fn solve_stage(
 /// The certified gap within which the iterative simplex's answer counts as exact: issue 3's
 /// bar for "exact" (HiGHS's own answers certify 0 to 5e-7 on the 10^4 benchmark plans).
 pub const EXACT_GAP: f64 = 1e-6;
+
+/// The basic values are solved afresh every this many pivots (and before the answer): each
+/// solve is the costliest of a pivot's three (40-100 GMRES iterations at 10^5 products).
+const VALUE_REFRESH: usize = 8;
 
 /// Reduced costs within this of zero do not enter.
 const REDUCED_COST_TOLERANCE: f64 = 1e-10;
@@ -363,6 +368,7 @@ pub fn solve(
         .collect();
     let mut is_basic = vec![false; columns + rows];
     let mut pivots = 0;
+    let mut stale = true;
     loop {
         is_basic.iter_mut().for_each(|b| *b = false);
         basic.iter().for_each(|&v| is_basic[v] = true);
@@ -374,16 +380,21 @@ pub fn solve(
             inv_diag: &inv_diag,
             transposed: false,
         };
-        // The basic values from the nonbasic ones: B x_B = -N x_N.
-        let mut rhs = vec![0.0; rows];
-        for v in (0..columns + rows).filter(|&v| !is_basic[v] && value[v] != 0.0) {
-            for (r, a) in entries(lp, v) {
-                rhs[r] -= a * value[v];
+        // The basic values from the nonbasic ones, B x_B = -N x_N, every few pivots and
+        // before the answer; in between the ratio test's update carries them.
+        let refreshed = stale || pivots % VALUE_REFRESH == 0;
+        if refreshed {
+            let mut rhs = vec![0.0; rows];
+            for v in (0..columns + rows).filter(|&v| !is_basic[v] && value[v] != 0.0) {
+                for (r, a) in entries(lp, v) {
+                    rhs[r] -= a * value[v];
+                }
             }
-        }
-        let basic_values = basis_solve(&basis, &rhs)?;
-        for (i, &v) in at_row.iter().enumerate() {
-            value[v] = basic_values[i];
+            let basic_values = basis_solve(&basis, &rhs)?;
+            for (i, &v) in at_row.iter().enumerate() {
+                value[v] = basic_values[i];
+            }
+            stale = false;
         }
         // The duals: B^T y = c_B, and the reduced costs.
         let transposed = Basis {
@@ -418,6 +429,11 @@ pub fn solve(
             .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()).then(b.0.cmp(&a.0)));
         let objective: f64 = (0..columns).map(|j| lp.cost[j] * value[j]).sum();
         let Some((q, d)) = entering.filter(|_| !limits.reached(pivots, clock)) else {
+            if !refreshed {
+                // The answer's values solved afresh, and its duals looked at again.
+                stale = true;
+                continue;
+            }
             return Some(Outcome {
                 x: value[..columns].to_vec(),
                 row_dual: y,
