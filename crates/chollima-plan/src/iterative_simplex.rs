@@ -76,21 +76,25 @@ impl Limits<'_> {
 /// basis solves' rounding leaves a row a hair off), its prices bounded by
 /// [`certify::upper_bound`] (projected and rescaled, rounding 1e-11), and its status from that
 /// certified gap: optimal within [`EXACT_GAP`], near-optimal within `gap`, otherwise stopped
-/// (a limit, with the plan it has). Returns the answer and its pivots.
+/// (a limit, with the plan it has). Returns the answer, its pivots and the basis it ended with.
 pub(crate) fn solve_stage(
     economy: &Economy,
     model: &PlanLp,
     basis: &StartingBasis,
     gap: f64,
     limits: &Limits,
-) -> (LpSolution, usize) {
+) -> (LpSolution, usize, Option<StartingBasis>) {
     let Some(outcome) = solve(&model.lp, basis, model.target.len(), limits) else {
-        return (LpSolution::without_plan(Status::Unknown), 0);
+        return (LpSolution::without_plan(Status::Unknown), 0, None);
     };
     let plan = certify::checked(&model.lp, certify::clamped(model, &outcome.x), false)
         .or_else(|| certify::feasible_point(economy, model, &outcome.x));
     let Some((x, objective)) = plan else {
-        return (LpSolution::without_plan(Status::Unknown), outcome.pivots);
+        return (
+            LpSolution::without_plan(Status::Unknown),
+            outcome.pivots,
+            None,
+        );
     };
     let mut solution = LpSolution {
         status: Status::Unknown,
@@ -114,7 +118,7 @@ pub(crate) fn solve_stage(
     } else {
         Status::TimeLimit
     };
-    (solution, outcome.pivots)
+    (solution, outcome.pivots, Some(outcome.basis))
 }
 
 /// The certified gap within which the iterative simplex's answer counts as exact: issue 3's
@@ -141,6 +145,9 @@ pub struct Outcome {
     pub pivots: usize,
     /// No reduced cost can move the objective.
     pub optimal: bool,
+    /// The basis it ended with (nonbasic variables at the bound they sit on): a later stage,
+    /// whose earlier lambdas are held a hair below their values here, starts from it.
+    pub basis: StartingBasis,
 }
 
 /// The basis: `at_row[i]` is the basic variable paired with row `i` (a column `j`, or
@@ -434,12 +441,25 @@ pub fn solve(
                 stale = true;
                 continue;
             }
+            let status = |v: usize| {
+                if is_basic[v] {
+                    BasisStatus::Basic
+                } else if upper[v].is_finite() && value[v] == upper[v] {
+                    BasisStatus::Upper
+                } else {
+                    BasisStatus::Lower
+                }
+            };
             return Some(Outcome {
                 x: value[..columns].to_vec(),
                 row_dual: y,
                 objective,
                 pivots,
                 optimal: entering.is_none(),
+                basis: StartingBasis {
+                    columns: (0..columns).map(status).collect(),
+                    rows: (columns..columns + rows).map(status).collect(),
+                },
             });
         };
         // The entering column through the basis: moving x_q by s t moves x_B by -s t alpha.

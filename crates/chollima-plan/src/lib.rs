@@ -272,7 +272,10 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     };
     let mut stages = Vec::new();
     let mut last: Option<LpSolution> = None;
+    // The basis the iterative simplex ended the last stage with, where it answered it.
+    let mut simplex_basis: Option<highs_solver::StartingBasis> = None;
     for g in 0..model.groups.len() {
+        let mut next_basis = None;
         let stage_start = Instant::now();
         for (h, group) in model.groups.iter().enumerate() {
             model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
@@ -304,28 +307,26 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             )),
             // Above HiGHS's reach `auto` races the iterative simplex from the listed plan's
             // basis against the first-order method on the first stage.
+            // Above HiGHS's reach `auto` races the iterative simplex against the first-order
+            // method: on the first stage from the listed plan's basis, on a later one from the
+            // basis the simplex ended the stage before with (still feasible: that stage's
+            // lambda is held a hair below the value it has there).
             Method::Pdlp
                 if settings.method == Method::Auto
-                    && g == 0
+                    && (g == 0 || simplex_basis.is_some())
                     && races(&model, settings)
                     && model.lp.nnz() <= ITERATIVE_SIMPLEX_NONZEROS =>
             {
-                let repair = merit::Repair::new(economy, &model);
-                let quick =
-                    first_order::first_certificate(&model, warm, repair.as_ref(), settings.gap, 0);
-                let basis = quick
-                    .primal
-                    .as_ref()
-                    .and_then(|(x, _)| {
-                        vertex_basis::basis_of_plan(&model, &economy.techniques.product, x)
-                    })
-                    .filter(|_| !quick.closes(settings.gap));
-                match basis {
-                    None if quick.closes(settings.gap) => {
+                let start = match simplex_basis.take() {
+                    Some(basis) => Ok(basis),
+                    None => listed_basis(economy, &model, warm, settings.gap, true),
+                };
+                match start {
+                    Err(quick) if quick.closes(settings.gap) => {
                         stage_method = Method::Merit;
                         (quick.into_solution(Status::NearOptimal), Some(0))
                     }
-                    None => counted(first_order::solve_stage(
+                    Err(quick) => counted(first_order::solve_stage(
                         economy,
                         &model,
                         settings.gap,
@@ -338,21 +339,18 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                             stop: None,
                         },
                     )),
-                    Some(basis) => {
+                    Ok(basis) => {
+                        let mut ended = None;
                         let simplex = |stop: &AtomicBool| {
-                            let limits = iterative_simplex::Limits {
-                                seconds: settings.pdlp.time_limit_seconds,
-                                stop: Some(stop),
-                                ..Default::default()
-                            };
-                            let (solution, pivots) = iterative_simplex::solve_stage(
+                            let (solution, pivots) = simplex_from(
                                 economy,
                                 &model,
+                                settings,
                                 &basis,
-                                settings.gap,
-                                &limits,
+                                Some(stop),
+                                &mut ended,
                             );
-                            (solution, Some(pivots), Method::Simplex)
+                            (solution, pivots, Method::Simplex)
                         };
                         let (solution, iterations, winner) = race(
                             economy,
@@ -365,6 +363,9 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                             simplex,
                         );
                         stage_method = winner;
+                        if winner == Method::Simplex {
+                            next_basis = ended;
+                        }
                         (solution, iterations)
                     }
                 }
@@ -384,26 +385,24 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             )),
             // Named, the iterative simplex takes the first stage from the listed plan's basis;
             // HiGHS (from that basis) where it does not settle it, and the later stages.
+            // Named, the iterative simplex takes the first stage from the listed plan's basis
+            // and later ones from the basis it ended the one before with; HiGHS (from that
+            // basis) where it does not settle a stage or has no basis.
             Method::Simplex => {
-                let repair = merit::Repair::new(economy, &model);
-                let quick = first_order::first_certificate(&model, warm, repair.as_ref(), 1e-9, 0);
-                let basis = quick.primal.as_ref().filter(|_| g == 0).and_then(|(x, _)| {
-                    vertex_basis::basis_of_plan(&model, &economy.techniques.product, x)
-                });
-                let limits = iterative_simplex::Limits {
-                    seconds: settings.pdlp.time_limit_seconds,
-                    ..Default::default()
+                let start = match simplex_basis.take() {
+                    Some(basis) => Some(basis),
+                    None if g == 0 => listed_basis(economy, &model, warm, settings.gap, false).ok(),
+                    None => None,
                 };
-                let simplex = basis.as_ref().map(|basis| {
-                    iterative_simplex::solve_stage(economy, &model, basis, settings.gap, &limits)
+                let simplex = start.as_ref().map(|basis| {
+                    simplex_from(economy, &model, settings, basis, None, &mut next_basis)
                 });
                 match simplex {
-                    Some((solution, pivots)) if solution.status.settled() => {
-                        (solution, Some(pivots))
-                    }
+                    Some((solution, pivots)) if solution.status.settled() => (solution, pivots),
                     _ => {
                         stage_method = Method::Highs;
-                        exact_from(economy, &model, settings, None, basis.as_ref())
+                        next_basis = None;
+                        exact_from(economy, &model, settings, None, start.as_ref())
                     }
                 }
             }
@@ -517,6 +516,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
         let held = lambda - slack * lambda.abs().max(1.0);
         model.lp.col_lower[column] = held.max(model.floor.min(lambda));
         last = Some(solution);
+        simplex_basis = next_basis;
     }
     let Some(solution) = last else {
         // No targets at all: nothing to plan for.
@@ -524,6 +524,46 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     };
     let name = plan_method(method, &stages);
     finish(economy, &model, &solution, stages, name, start)
+}
+
+/// The basis of the current stage's listed plan (without relief rounds, a vertex), or, where
+/// there is none or (`closing`) that plan already closes `gap`, the certificate it makes.
+fn listed_basis(
+    economy: &Economy,
+    model: &PlanLp,
+    warm: Option<(&[f64], &[f64])>,
+    gap: f64,
+    closing: bool,
+) -> Result<highs_solver::StartingBasis, certify::Incumbent> {
+    let repair = merit::Repair::new(economy, model);
+    let quick = first_order::first_certificate(model, warm, repair.as_ref(), gap, 0);
+    let basis = quick
+        .primal
+        .as_ref()
+        .filter(|_| !(closing && quick.closes(gap)))
+        .and_then(|(x, _)| vertex_basis::basis_of_plan(model, &economy.techniques.product, x));
+    basis.ok_or(quick)
+}
+
+/// The iterative simplex on the current stage from `basis`, within the stage's time limit
+/// (the first-order method's) and until `stop`; the basis it ends with goes to `ended`.
+fn simplex_from(
+    economy: &Economy,
+    model: &PlanLp,
+    settings: &PlanSettings,
+    basis: &highs_solver::StartingBasis,
+    stop: Option<&AtomicBool>,
+    ended: &mut Option<highs_solver::StartingBasis>,
+) -> (LpSolution, Option<usize>) {
+    let limits = iterative_simplex::Limits {
+        seconds: settings.pdlp.time_limit_seconds,
+        stop,
+        ..Default::default()
+    };
+    let (solution, pivots, basis) =
+        iterative_simplex::solve_stage(economy, model, basis, settings.gap, &limits);
+    *ended = basis;
+    (solution, Some(pivots))
 }
 
 /// HiGHS on the current stage (its simplex from `basis` where there is one), its bound

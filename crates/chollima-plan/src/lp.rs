@@ -128,9 +128,10 @@ impl LinearProgram {
     /// feasible `x`, `c'x = y'Mx + (c - M'y)'x <= sum_i max(y_i L_i, y_i U_i) + sum_j max(d_j l_j,
     /// d_j u_j)` with `d = c - M'y`. Multipliers whose sign would need an infinite row bound are
     /// taken as zero (that keeps the bound valid and finite where possible). Returns infinity
-    /// when a reduced cost needs an infinite column bound. Reduced costs within the solvers'
-    /// dual feasibility tolerance (1e-7 of the size of their terms, at least 1) count as zero:
-    /// the bound is certified up to that tolerance, as solvers certify their own gaps.
+    /// when a reduced cost needs an infinite column bound. On a column without a bound on its
+    /// side, a reduced cost within the solvers' dual feasibility tolerance (1e-7 of the size of
+    /// its terms) counts as zero: the bound is certified up to that tolerance there, as solvers
+    /// certify their own gaps; where the column has a bound, every reduced cost counts.
     pub fn dual_bound(&self, y: &[f64]) -> f64 {
         self.dual_bound_within(y, REDUCED_COST_ROUNDING)
     }
@@ -179,22 +180,26 @@ impl LinearProgram {
                 dot += y[i as usize] * v;
                 scale += (y[i as usize] * v).abs();
             }
-            let mut d = self.cost[j] - dot;
-            // A reduced cost within tolerance of zero is zero: otherwise a dual point that is
-            // feasible up to rounding would certify nothing on a column without a bound.
-            if d.abs() <= rounding * scale.max(1.0) {
-                d = 0.0;
-            }
+            let d = self.cost[j] - dot;
+            // A reduced cost within rounding of zero counts as zero only where the column has
+            // no bound on its side: otherwise a dual point feasible up to rounding would certify
+            // nothing there. Where there is a bound it counts in full. (Regression: counted as
+            // zero within `rounding` of at least 1, on a 10^5-product plan whose prices are
+            // 1e-6 a unit against capacities of 10^6, reduced costs of 1e-11 went uncounted
+            // on 157,000 columns and a first-order bound came out 5.6e-6 below a feasible plan.)
+            let negligible = d.abs() <= rounding * scale;
             if d > 0.0 {
-                if !col_upper[j].is_finite() {
+                if col_upper[j].is_finite() {
+                    bound += d * col_upper[j];
+                } else if !negligible {
                     return f64::INFINITY;
                 }
-                bound += d * col_upper[j];
             } else if d < 0.0 {
-                if !self.col_lower[j].is_finite() {
+                if self.col_lower[j].is_finite() {
+                    bound += d * self.col_lower[j];
+                } else if !negligible {
                     return f64::INFINITY;
                 }
-                bound += d * self.col_lower[j];
             }
         }
         bound
@@ -315,6 +320,29 @@ pub(crate) mod tests {
         lp.push_column(2.0, 0.0, f64::INFINITY, [(0, 1.0), (1, 1.0)]);
         lp.push_column(1.0, 0.0, f64::INFINITY, [(1, 2.0)]);
         lp
+    }
+
+    /// Regression: a reduced cost below the rounding (1e-11 of at least 1) was counted as zero
+    /// even on a column with a bound, so small prices against large capacities gave bounds below
+    /// feasible plans (5.6e-6 under one on a 10^5-product plan). Here max 1e-12 x, x <= 10^6
+    /// by a row, x <= 2 * 10^6 by its bound: the optimum is 1e-6, and zero multipliers bound it by
+    /// the column's bound, 2e-6 (they bounded it by 0).
+    #[test]
+    fn a_reduced_cost_below_the_rounding_counts_on_a_bounded_column() {
+        let mut lp = LinearProgram::with_rows(1);
+        lp.row_upper = vec![1e6];
+        lp.push_column(1e-12, 0.0, 2e6, [(0, 1.0)]);
+        let bound = lp.dual_bound_within(&[0.0], CERTIFICATE_ROUNDING);
+        assert!(bound >= 1e-6, "bound {bound} below the optimum 1e-6");
+        assert!((bound - 2e-6).abs() < 1e-18);
+        // Without a bound on the column, a reduced cost within rounding of its terms is zero
+        // (as the solvers' tolerances take it), and one beyond leaves no bound at all.
+        lp.col_upper = vec![f64::INFINITY];
+        assert_eq!(
+            lp.dual_bound_within(&[1e-12 * (1.0 - 1e-13)], 1e-11),
+            1e-6 * (1.0 - 1e-13)
+        );
+        assert_eq!(lp.dual_bound_within(&[0.0], 1e-11), f64::INFINITY);
     }
 
     #[test]
