@@ -277,9 +277,10 @@ fn pair_with_rows(lp: &LinearProgram, basic: &[usize], products: usize) -> Vec<u
     at_row
 }
 
-/// Solves `B z = rhs` (or `B^T z = rhs`): by GMRES, and where its true residual misses (a
-/// pairing of columns with rows that leaves the preconditioner poor) by a sparse LU of the
-/// basis (faer). `None` where the basis is singular.
+/// Solves `B z = rhs` (or `B^T z = rhs`): by GMRES, refined, and where its true residual still
+/// misses (a pairing of columns with rows that leaves the preconditioner poor) by a sparse LU
+/// of the basis (faer) on small bases. `None` where the basis is singular, or too large to
+/// factor and GMRES misses.
 fn basis_solve(basis: &Basis, rhs: &[f64]) -> Option<Vec<f64>> {
     if rhs.iter().all(|&v| v == 0.0) {
         return Some(vec![0.0; rhs.len()]);
@@ -288,29 +289,47 @@ fn basis_solve(basis: &Basis, rhs: &[f64]) -> Option<Vec<f64>> {
     // residual broke down on every pivot of a 10^4-product plan (seed 25), and its Jacobi
     // fallback diverged. 1e-11: tighter, GMRES stagnates near 1e-13 and spends its 500
     // iterations (10^4 products, seed 24: 3.6 s instead of 0.5 s).
-    let (z, _) = gmres(
-        basis,
-        Some(&Jacobi(basis.inv_diag)),
-        rhs,
-        60,
-        &IterativeSettings {
-            tolerance: 1e-11,
-            max_iterations: 500,
-        },
-    );
-    let mut product = vec![0.0; rhs.len()];
-    basis.apply(&z, &mut product);
-    let norm = |v: &mut dyn Iterator<Item = f64>| v.map(|x| x * x).sum::<f64>().sqrt();
-    let residual = norm(&mut product.iter().zip(rhs).map(|(p, r)| p - r));
-    let size = norm(&mut rhs.iter().copied());
+    let settings = IterativeSettings {
+        tolerance: 1e-11,
+        max_iterations: 500,
+    };
+    let preconditioner = Jacobi(basis.inv_diag);
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let size = norm(rhs);
     // 1e-8 is what a pivot needs; the plan and bound are checked apart anyway. The duals only
-    // choose the entering variable (and the LU fallback takes minutes at 10^5 products).
+    // choose the entering variable.
     let accepted = if basis.transposed { 1e-6 } else { 1e-8 };
-    if residual.is_finite() && residual <= accepted * size {
-        return Some(z);
+    let mut z = vec![0.0; rhs.len()];
+    let mut residual = rhs.to_vec();
+    let mut product = vec![0.0; rhs.len()];
+    // Refined: where GMRES stagnates short of the mark (rounding in its Krylov basis), a fresh
+    // solve for the residual gains the digits it lost (the `rest` stage of a 10^5-product plan
+    // with priorities stopped at 1.3e-8).
+    for _ in 0..=REFINEMENTS {
+        let (step, _) = gmres(basis, Some(&preconditioner), &residual, 60, &settings);
+        z.iter_mut().zip(&step).for_each(|(a, b)| *a += b);
+        basis.apply(&z, &mut product);
+        residual
+            .iter_mut()
+            .zip(rhs.iter().zip(&product))
+            .for_each(|(r, (b, p))| *r = b - p);
+        let missed = norm(&residual);
+        if !missed.is_finite() {
+            break;
+        }
+        if missed <= accepted * size {
+            return Some(z);
+        }
     }
-    factored_solve(basis, rhs)
+    // A sparse LU of the basis fills in (at 10^5 products it took 24 GB and was killed): only
+    // for small bases; a larger one that GMRES cannot solve ends the simplex.
+    (rhs.len() <= FACTORED_ROWS).then(|| factored_solve(basis, rhs))?
 }
+
+/// Fresh GMRES solves for the residual after the first, at most.
+const REFINEMENTS: usize = 2;
+/// Bases of at most this many rows are factored where GMRES misses.
+const FACTORED_ROWS: usize = 20_000;
 
 /// `B z = rhs` (or its transpose) through a sparse LU of the basis.
 fn factored_solve(basis: &Basis, rhs: &[f64]) -> Option<Vec<f64>> {
