@@ -34,14 +34,32 @@ use crate::highs_solver::{BasisStatus, LpSolution, StartingBasis, Status};
 use crate::lp::{LinearProgram, relative_gap};
 
 /// The current stage of `model` (one group's objective) solved by [`solve`] from the basis of
-/// the listed plan (`Repair::listed` without relief rounds, read by
-/// [`crate::vertex_basis::basis_of_plan`]); `None` where there is no listed plan or basis.
+/// the listed plan ([`listed_basis`]); `None` where there is no listed plan or basis.
 pub fn from_listed_plan(economy: &Economy, model: &PlanLp, limits: &Limits) -> Option<Outcome> {
-    let repair = crate::merit::Repair::new(economy, model);
-    let listed = crate::first_order::first_certificate(model, None, repair.as_ref(), 1e-9, 0);
-    let (x, _) = listed.primal?;
-    let basis = crate::vertex_basis::basis_of_plan(model, &economy.techniques.product, &x)?;
+    let basis = listed_basis(economy, model, None, 1e-9, false).ok()?;
     solve(&model.lp, &basis, model.target.len(), limits)
+}
+
+/// The basis of the current stage's listed plan (`Repair::listed` without relief rounds, a
+/// vertex, read by [`crate::vertex_basis::basis_of_plan`]), or, where there is none or
+/// (`closing`) that plan already closes `gap`, the certificate it makes.
+pub(crate) fn listed_basis(
+    economy: &Economy,
+    model: &PlanLp,
+    warm: Option<(&[f64], &[f64])>,
+    gap: f64,
+    closing: bool,
+) -> Result<StartingBasis, certify::Incumbent> {
+    let repair = crate::merit::Repair::new(economy, model);
+    let quick = crate::first_order::first_certificate(model, warm, repair.as_ref(), gap, 0);
+    let basis = quick
+        .primal
+        .as_ref()
+        .filter(|_| !(closing && quick.closes(gap)))
+        .and_then(|(x, _)| {
+            crate::vertex_basis::basis_of_plan(model, &economy.techniques.product, x)
+        });
+    basis.ok_or(quick)
 }
 
 /// When [`solve`] stops short of the optimum.

@@ -319,7 +319,9 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             {
                 let start = match simplex_basis.take() {
                     Some(basis) => Ok(basis),
-                    None => listed_basis(economy, &model, warm, settings.gap, true),
+                    None => {
+                        iterative_simplex::listed_basis(economy, &model, warm, settings.gap, true)
+                    }
                 };
                 match start {
                     Err(quick) if quick.closes(settings.gap) => {
@@ -391,7 +393,10 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             Method::Simplex => {
                 let start = match simplex_basis.take() {
                     Some(basis) => Some(basis),
-                    None if g == 0 => listed_basis(economy, &model, warm, settings.gap, false).ok(),
+                    None if g == 0 => {
+                        iterative_simplex::listed_basis(economy, &model, warm, settings.gap, false)
+                            .ok()
+                    }
                     None => None,
                 };
                 let simplex = start.as_ref().map(|basis| {
@@ -524,25 +529,6 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     };
     let name = plan_method(method, &stages);
     finish(economy, &model, &solution, stages, name, start)
-}
-
-/// The basis of the current stage's listed plan (without relief rounds, a vertex), or, where
-/// there is none or (`closing`) that plan already closes `gap`, the certificate it makes.
-fn listed_basis(
-    economy: &Economy,
-    model: &PlanLp,
-    warm: Option<(&[f64], &[f64])>,
-    gap: f64,
-    closing: bool,
-) -> Result<highs_solver::StartingBasis, certify::Incumbent> {
-    let repair = merit::Repair::new(economy, model);
-    let quick = first_order::first_certificate(model, warm, repair.as_ref(), gap, 0);
-    let basis = quick
-        .primal
-        .as_ref()
-        .filter(|_| !(closing && quick.closes(gap)))
-        .and_then(|(x, _)| vertex_basis::basis_of_plan(model, &economy.techniques.product, x));
-    basis.ok_or(quick)
 }
 
 /// The iterative simplex on the current stage from `basis`, within the stage's time limit
