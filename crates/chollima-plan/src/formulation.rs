@@ -225,6 +225,14 @@ fn target_groups(economy: &Economy, year: u32, priorities: &[String]) -> Vec<Gro
 }
 
 impl PlanLp {
+    /// Makes group `g`'s lambda the objective (cost 1, every other group's 0): the LP of the
+    /// stage that maximises it.
+    pub fn maximise_group(&mut self, g: usize) {
+        for (h, group) in self.groups.iter().enumerate() {
+            self.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
+        }
+    }
+
     /// The rows with a limit, named: every resource, then `foreign_exchange` when traded.
     pub fn limit_rows(&self, economy: &Economy) -> Vec<(String, usize)> {
         self.resource_rows

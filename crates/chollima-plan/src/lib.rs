@@ -277,9 +277,7 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     for g in 0..model.groups.len() {
         let mut next_basis = None;
         let stage_start = Instant::now();
-        for (h, group) in model.groups.iter().enumerate() {
-            model.lp.cost[group.column] = if h == g { 1.0 } else { 0.0 };
-        }
+        model.maximise_group(g);
         let group = &model.groups[g];
         let warm = last
             .as_ref()

@@ -633,9 +633,7 @@ fn approximate_exact_prices_are_tightened_into_a_valid_certificate() {
     for seed in [3, 5] {
         let economy = featured_economy(seed, false);
         let mut model = crate::PlanLp::new(&economy, 1);
-        for (h, group) in model.groups.iter().enumerate() {
-            model.lp.cost[group.column] = if h == 0 { 1.0 } else { 0.0 };
-        }
+        model.maximise_group(0);
         let mut solution =
             crate::highs_solver::solve(&model.lp, &crate::highs_solver::HighsSettings::default());
         assert_eq!(solution.status, Status::Optimal);
