@@ -332,7 +332,9 @@ fn polish(
 ) -> LpSolution {
     let mut again = highs::Model::from(solved);
     again.set_option("dual_feasibility_tolerance", POLISH_TOLERANCE);
-    again.set_option("time_limit", seconds);
+    if seconds.is_finite() {
+        again.set_option("time_limit", seconds);
+    }
     let Ok(solved) = again.try_solve() else {
         return certified;
     };
