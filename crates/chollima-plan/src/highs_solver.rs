@@ -265,10 +265,7 @@ fn solve_model(
             None => LpSolution::without_plan(Status::Unknown),
         };
     };
-    *iterations = solved
-        .int_info_value(c"simplex_iteration_count")
-        .ok()
-        .and_then(|count| usize::try_from(count).ok());
+    *iterations = simplex_iterations(&solved);
     let status = match solved.status() {
         HighsModelStatus::Optimal => Status::Optimal,
         HighsModelStatus::Infeasible => Status::Infeasible,
@@ -341,11 +338,9 @@ fn polish(
     if solved.status() != HighsModelStatus::Optimal {
         return certified;
     }
-    let more = solved
-        .int_info_value(c"simplex_iteration_count")
-        .ok()
-        .and_then(|count| usize::try_from(count).ok());
-    *iterations = iterations.zip(more).map(|(a, b)| a + b);
+    *iterations = iterations
+        .zip(simplex_iterations(&solved))
+        .map(|(a, b)| a + b);
     let solution = solved.get_solution();
     match certify_point(lp, solution.columns(), solution.dual_rows()) {
         Some(mut polished)
@@ -357,6 +352,14 @@ fn polish(
         }
         _ => certified,
     }
+}
+
+/// The simplex iterations HiGHS took on its last solve (`None` where it does not say).
+fn simplex_iterations(solved: &highs::SolvedModel) -> Option<usize> {
+    solved
+        .int_info_value(c"simplex_iteration_count")
+        .ok()
+        .and_then(|count| usize::try_from(count).ok())
 }
 
 /// `lp` as a HiGHS model (a maximisation).

@@ -303,8 +303,6 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                 progress,
                 &group.name,
             )),
-            // Above HiGHS's reach `auto` races the iterative simplex from the listed plan's
-            // basis against the first-order method on the first stage.
             // Above HiGHS's reach `auto` races the iterative simplex against the first-order
             // method: on the first stage from the listed plan's basis, on a later one from the
             // basis the simplex ended the stage before with (still feasible: that stage's
@@ -315,60 +313,17 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     && races(&model, settings)
                     && model.lp.nnz() <= ITERATIVE_SIMPLEX_NONZEROS =>
             {
-                let start = match simplex_basis.take() {
-                    Some(basis) => Ok(basis),
-                    None => {
-                        iterative_simplex::listed_basis(economy, &model, warm, settings.gap, true)
-                    }
-                };
-                match start {
-                    Err(quick) if quick.closes(settings.gap) => {
-                        stage_method = Method::Merit;
-                        (quick.into_solution(Status::NearOptimal), Some(0))
-                    }
-                    Err(quick) => counted(first_order::solve_stage(
-                        economy,
-                        &model,
-                        settings.gap,
-                        &settings.pdlp,
-                        warm,
-                        Some(quick),
-                        first_order::Watch {
-                            progress,
-                            stage: &group.name,
-                            stop: None,
-                        },
-                    )),
-                    Ok(basis) => {
-                        let mut ended = None;
-                        let simplex = |stop: &AtomicBool| {
-                            let (solution, pivots) = simplex_from(
-                                economy,
-                                &model,
-                                settings,
-                                &basis,
-                                Some(stop),
-                                &mut ended,
-                            );
-                            (solution, pivots, Method::Simplex)
-                        };
-                        let (solution, iterations, winner) = race(
-                            economy,
-                            &model,
-                            settings,
-                            warm,
-                            None,
-                            &group.name,
-                            (cores() / 2).max(1),
-                            simplex,
-                        );
-                        stage_method = winner;
-                        if winner == Method::Simplex {
-                            next_basis = ended;
-                        }
-                        (solution, iterations)
-                    }
-                }
+                let (solution, iterations, winner, ended) = raced_simplex_stage(
+                    economy,
+                    &model,
+                    settings,
+                    warm,
+                    simplex_basis.take(),
+                    &group.name,
+                );
+                stage_method = winner;
+                next_basis = ended;
+                (solution, iterations)
             }
             Method::Pdlp => counted(first_order::solve_stage(
                 economy,
@@ -383,8 +338,6 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     stop: None,
                 },
             )),
-            // Named, the iterative simplex takes the first stage from the listed plan's basis;
-            // HiGHS (from that basis) where it does not settle it, and the later stages.
             // Named, the iterative simplex takes the first stage from the listed plan's basis
             // and later ones from the basis it ended the one before with; HiGHS (from that
             // basis) where it does not settle a stage or has no basis.
@@ -397,17 +350,11 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     }
                     None => None,
                 };
-                let simplex = start.as_ref().map(|basis| {
-                    simplex_from(economy, &model, settings, basis, None, &mut next_basis)
-                });
-                match simplex {
-                    Some((solution, pivots)) if solution.status.settled() => (solution, pivots),
-                    _ => {
-                        stage_method = Method::Highs;
-                        next_basis = None;
-                        exact_from(economy, &model, settings, None, start.as_ref())
-                    }
-                }
+                let (solution, iterations, used, ended) =
+                    named_simplex_stage(economy, &model, settings, start);
+                stage_method = used;
+                next_basis = ended;
+                (solution, iterations)
             }
             // `auto` tries the listed technology's certificate before HiGHS: on an economy
             // whose optimum is one product's plant it closes the gap in one Leontief solve.
@@ -527,6 +474,100 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     };
     let name = plan_method(method, &stages);
     finish(economy, &model, &solution, stages, name, start)
+}
+
+/// What a stage answered: the answer, its iterations, the method that answered it and the
+/// basis the iterative simplex ended with where it answered it.
+type StageAnswer = (
+    LpSolution,
+    Option<usize>,
+    Method,
+    Option<highs_solver::StartingBasis>,
+);
+
+/// `auto` beyond HiGHS's reach: the iterative simplex (from `start`, else the listed plan's
+/// basis) raced against the first-order method on half the cores each; the listed plan itself
+/// where it already closes the gap, the first-order method alone where it gives no basis.
+fn raced_simplex_stage(
+    economy: &Economy,
+    model: &PlanLp,
+    settings: &PlanSettings,
+    warm: Option<(&[f64], &[f64])>,
+    start: Option<highs_solver::StartingBasis>,
+    name: &str,
+) -> StageAnswer {
+    let start = match start {
+        Some(basis) => Ok(basis),
+        None => iterative_simplex::listed_basis(economy, model, warm, settings.gap, true),
+    };
+    let basis = match start {
+        Err(quick) if quick.closes(settings.gap) => {
+            return (
+                quick.into_solution(Status::NearOptimal),
+                Some(0),
+                Method::Merit,
+                None,
+            );
+        }
+        Err(quick) => {
+            let (solution, iterations) = counted(first_order::solve_stage(
+                economy,
+                model,
+                settings.gap,
+                &settings.pdlp,
+                warm,
+                Some(quick),
+                first_order::Watch {
+                    progress: settings.progress.as_ref(),
+                    stage: name,
+                    stop: None,
+                },
+            ));
+            return (solution, iterations, Method::Pdlp, None);
+        }
+        Ok(basis) => basis,
+    };
+    let mut ended = None;
+    let simplex = |stop: &AtomicBool| {
+        let (solution, pivots) =
+            simplex_from(economy, model, settings, &basis, Some(stop), &mut ended);
+        (solution, pivots, Method::Simplex)
+    };
+    let (solution, iterations, winner) = race(
+        economy,
+        model,
+        settings,
+        warm,
+        None,
+        name,
+        (cores() / 2).max(1),
+        simplex,
+    );
+    let ended = if winner == Method::Simplex {
+        ended
+    } else {
+        None
+    };
+    (solution, iterations, winner, ended)
+}
+
+/// `--method simplex`: the iterative simplex from `start` where there is one and it settles
+/// the stage, otherwise HiGHS (from `start`).
+fn named_simplex_stage(
+    economy: &Economy,
+    model: &PlanLp,
+    settings: &PlanSettings,
+    start: Option<highs_solver::StartingBasis>,
+) -> StageAnswer {
+    let mut ended = None;
+    if let Some(basis) = &start {
+        let (solution, pivots) = simplex_from(economy, model, settings, basis, None, &mut ended);
+        if solution.status.settled() {
+            return (solution, pivots, Method::Simplex, ended);
+        }
+    }
+    let (solution, iterations) = exact_from(economy, model, settings, None, start.as_ref());
+    (solution, iterations, Method::Highs, None)
 }
 
 /// The iterative simplex on the current stage from `basis`, within the stage's time limit
