@@ -283,6 +283,13 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
             .as_ref()
             .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
         let progress = settings.progress.as_ref();
+        let stage = StageInput {
+            economy,
+            model: &model,
+            settings,
+            warm,
+            name: &group.name,
+        };
         let mut stage_method = method;
         // Every method says how many iterations it took (HiGHS: its simplex iterations).
         let (solution, iterations) = match method {
@@ -313,31 +320,13 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                     && races(&model, settings)
                     && model.lp.nnz() <= ITERATIVE_SIMPLEX_NONZEROS =>
             {
-                let (solution, iterations, winner, ended) = raced_simplex_stage(
-                    economy,
-                    &model,
-                    settings,
-                    warm,
-                    simplex_basis.take(),
-                    &group.name,
-                );
+                let (solution, iterations, winner, ended) =
+                    raced_simplex_stage(stage, simplex_basis.take());
                 stage_method = winner;
                 next_basis = ended;
                 (solution, iterations)
             }
-            Method::Pdlp => counted(first_order::solve_stage(
-                economy,
-                &model,
-                settings.gap,
-                &settings.pdlp,
-                warm,
-                None,
-                first_order::Watch {
-                    progress,
-                    stage: &group.name,
-                    stop: None,
-                },
-            )),
+            Method::Pdlp => counted(stage.first_order(None, None)),
             // Named, the iterative simplex takes the first stage from the listed plan's basis
             // and later ones from the basis it ended the one before with; HiGHS (from that
             // basis) where it does not settle a stage or has no basis.
@@ -404,16 +393,8 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                                 exact_from(economy, &model, settings, Some(stop), basis.as_ref());
                             (exact, iterations, Method::Highs)
                         };
-                        let (solution, iterations, winner) = race(
-                            economy,
-                            &model,
-                            settings,
-                            warm,
-                            (!relieved_by_race).then_some(quick),
-                            &group.name,
-                            1,
-                            highs,
-                        );
+                        let (solution, iterations, winner) =
+                            race(stage, (!relieved_by_race).then_some(quick), 1, highs);
                         stage_method = winner;
                         (solution, iterations)
                     }
@@ -476,6 +457,41 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
     finish(economy, &model, &solution, stages, name, start)
 }
 
+/// One stage of the plan as every solver on it sees it: the economy, the LP with this stage's
+/// objective, the settings, the last stage's answer to start from and the stage's name.
+#[derive(Clone, Copy)]
+struct StageInput<'a> {
+    economy: &'a Economy,
+    model: &'a PlanLp,
+    settings: &'a PlanSettings,
+    warm: Option<(&'a [f64], &'a [f64])>,
+    name: &'a str,
+}
+
+impl StageInput<'_> {
+    /// The first-order method on this stage, from `first` (its first certificate; `None`:
+    /// it makes it) until it settles, hits a limit or `stop` is raised.
+    fn first_order(
+        &self,
+        first: Option<certify::Incumbent>,
+        stop: Option<&AtomicBool>,
+    ) -> (LpSolution, usize) {
+        first_order::solve_stage(
+            self.economy,
+            self.model,
+            self.settings.gap,
+            &self.settings.pdlp,
+            self.warm,
+            first,
+            first_order::Watch {
+                progress: self.settings.progress.as_ref(),
+                stage: self.name,
+                stop,
+            },
+        )
+    }
+}
+
 /// What a stage answered: the answer, its iterations, the method that answered it and the
 /// basis the iterative simplex ended with where it answered it.
 type StageAnswer = (
@@ -489,13 +505,16 @@ type StageAnswer = (
 /// basis) raced against the first-order method on half the cores each; the listed plan itself
 /// where it already closes the gap, the first-order method alone where it gives no basis.
 fn raced_simplex_stage(
-    economy: &Economy,
-    model: &PlanLp,
-    settings: &PlanSettings,
-    warm: Option<(&[f64], &[f64])>,
+    stage: StageInput,
     start: Option<highs_solver::StartingBasis>,
-    name: &str,
 ) -> StageAnswer {
+    let StageInput {
+        economy,
+        model,
+        settings,
+        warm,
+        ..
+    } = stage;
     let start = match start {
         Some(basis) => Ok(basis),
         None => iterative_simplex::listed_basis(economy, model, warm, settings.gap, true),
@@ -510,19 +529,7 @@ fn raced_simplex_stage(
             );
         }
         Err(quick) => {
-            let (solution, iterations) = counted(first_order::solve_stage(
-                economy,
-                model,
-                settings.gap,
-                &settings.pdlp,
-                warm,
-                Some(quick),
-                first_order::Watch {
-                    progress: settings.progress.as_ref(),
-                    stage: name,
-                    stop: None,
-                },
-            ));
+            let (solution, iterations) = counted(stage.first_order(Some(quick), None));
             return (solution, iterations, Method::Pdlp, None);
         }
         Ok(basis) => basis,
@@ -533,16 +540,7 @@ fn raced_simplex_stage(
             simplex_from(economy, model, settings, &basis, Some(stop), &mut ended);
         (solution, pivots, Method::Simplex)
     };
-    let (solution, iterations, winner) = race(
-        economy,
-        model,
-        settings,
-        warm,
-        None,
-        name,
-        (cores() / 2).max(1),
-        simplex,
-    );
+    let (solution, iterations, winner) = race(stage, None, (cores() / 2).max(1), simplex);
     let ended = if winner == Method::Simplex {
         ended
     } else {
@@ -627,14 +625,9 @@ fn cores() -> usize {
 /// (from its own crash 12-20 s, where the first-order method won in 1-8 s on some;
 /// BENCHMARKS.md). Returns the answer, its iterations (the exact method's pivots or the
 /// first-order method's iterations) and who won.
-#[allow(clippy::too_many_arguments)]
 fn race(
-    economy: &Economy,
-    model: &PlanLp,
-    settings: &PlanSettings,
-    warm: Option<(&[f64], &[f64])>,
+    stage: StageInput,
     first: Option<certify::Incumbent>,
-    name: &str,
     exact_threads: usize,
     exact: impl FnOnce(&AtomicBool) -> (LpSolution, Option<usize>, Method) + Send,
 ) -> (LpSolution, Option<usize>, Method) {
@@ -654,19 +647,7 @@ fn race(
             let mut first = first;
             let mut answer = None;
             on_threads(cores.saturating_sub(exact_threads).max(1), &mut || {
-                answer = Some(first_order::solve_stage(
-                    economy,
-                    model,
-                    settings.gap,
-                    &settings.pdlp,
-                    warm,
-                    first.take(),
-                    first_order::Watch {
-                        progress: settings.progress.as_ref(),
-                        stage: name,
-                        stop: Some(&stop),
-                    },
-                ));
+                answer = Some(stage.first_order(first.take(), Some(&stop)));
             });
             let answer = answer.expect("the first-order side ran");
             if answer.0.status.settled() {
