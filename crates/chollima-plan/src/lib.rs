@@ -112,6 +112,9 @@ pub struct PlanSettings {
     /// Stages of at least this many LP nonzeros race HiGHS against the first-order method
     /// under [`Method::Auto`] (default [`AUTO_RACE_NONZEROS`]).
     pub race_nonzeros: usize,
+    /// Multi-year stages of at least this many LP nonzeros race HiGHS against the first-order
+    /// method under [`Method::Auto`] (default [`multi_year::YEARS_RACE_NONZEROS`]).
+    pub years_race_nonzeros: usize,
 }
 
 impl Default for PlanSettings {
@@ -125,6 +128,7 @@ impl Default for PlanSettings {
             gap: DEFAULT_GAP,
             progress: None,
             race_nonzeros: AUTO_RACE_NONZEROS,
+            years_race_nonzeros: multi_year::YEARS_RACE_NONZEROS,
         }
     }
 }
@@ -393,8 +397,9 @@ fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) ->
                                 exact_from(economy, &model, settings, Some(stop), basis.as_ref());
                             (exact, iterations, Method::Highs)
                         };
+                        let first = (!relieved_by_race).then_some(quick);
                         let (solution, iterations, winner) =
-                            race(stage, (!relieved_by_race).then_some(quick), 1, highs);
+                            race(1, highs, |stop| stage.first_order(first, Some(stop)));
                         stage_method = winner;
                         (solution, iterations)
                     }
@@ -540,7 +545,9 @@ fn raced_simplex_stage(
             simplex_from(economy, model, settings, &basis, Some(stop), &mut ended);
         (solution, pivots, Method::Simplex)
     };
-    let (solution, iterations, winner) = race(stage, None, (cores() / 2).max(1), simplex);
+    let (solution, iterations, winner) = race((cores() / 2).max(1), simplex, |stop| {
+        stage.first_order(None, Some(stop))
+    });
     let ended = if winner == Method::Simplex {
         ended
     } else {
@@ -611,25 +618,23 @@ fn races(model: &PlanLp, settings: &PlanSettings) -> bool {
 }
 
 /// The cores this process may use (1 where the system will not say).
-fn cores() -> usize {
+pub(crate) fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// An exact method and the first-order method on the same stage at once: `exact` (HiGHS's
-/// simplex from the listed plan's basis on one core, or the iterative simplex on half of them;
-/// it looks at the stop flag it is given) on `exact_threads` threads and the first-order method
-/// on the others, from `first` (the stage's first certificate; `None`: it makes it, with the
-/// relief rounds); the first to settle the stage ([`Status::settled`]) ends the other, which
-/// looks at the flag between its steps: the exact answer is kept when both settle. On the
+/// simplex from the listed plan's basis on one core, or the iterative simplex on half of them)
+/// on `exact_threads` threads and `first_order` on the others, each handed the stop flag; the
+/// first to settle the stage ([`Status::settled`]) raises it and the other ends at its next
+/// look: the exact answer is kept when both settle. Multi-year stages race HiGHS the same way. On the
 /// 10^4-product benchmark plans HiGHS from the listed plan's basis settles them in 1.3-1.4 s
 /// (from its own crash 12-20 s, where the first-order method won in 1-8 s on some;
 /// BENCHMARKS.md). Returns the answer, its iterations (the exact method's pivots or the
 /// first-order method's iterations) and who won.
-fn race(
-    stage: StageInput,
-    first: Option<certify::Incumbent>,
+pub(crate) fn race(
     exact_threads: usize,
     exact: impl FnOnce(&AtomicBool) -> (LpSolution, Option<usize>, Method) + Send,
+    first_order: impl FnOnce(&AtomicBool) -> (LpSolution, usize) + Send,
 ) -> (LpSolution, Option<usize>, Method) {
     let stop = AtomicBool::new(false);
     let cores = cores();
@@ -644,10 +649,10 @@ fn race(
         };
     std::thread::scope(|scope| {
         let first_order = scope.spawn(|| {
-            let mut first = first;
+            let mut first_order = Some(first_order);
             let mut answer = None;
             on_threads(cores.saturating_sub(exact_threads).max(1), &mut || {
-                answer = Some(stage.first_order(first.take(), Some(&stop)));
+                answer = first_order.take().map(|run| run(&stop));
             });
             let answer = answer.expect("the first-order side ran");
             if answer.0.status.settled() {

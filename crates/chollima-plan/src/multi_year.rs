@@ -459,6 +459,12 @@ impl MultiYearPlan {
 /// 1e-6.
 const WORN_BASIS_NONZEROS: usize = 100_000;
 
+/// Multi-year LPs from this many nonzeros up race HiGHS against the first-order method under
+/// `auto`, stage by stage: where HiGHS takes a minute or more (five years of 2000 generated
+/// products, 2.1 x 10^5 nonzeros: 83 s), so a plan stopped by `--time-limit` still has the
+/// first-order method's certified plan (at 10^4 products HiGHS had none in 300 s).
+pub const YEARS_RACE_NONZEROS: usize = WORN_BASIS_NONZEROS;
+
 /// Relative hair by which a solved stage's total is held lower, so rounding cannot make the
 /// next stage infeasible.
 const HOLD_TOLERANCE: f64 = 1e-9;
@@ -473,36 +479,49 @@ const LOOSE_HOLD_TOLERANCE: f64 = 1e-7;
 /// the crossing. Merit and harmony plan single periods only: the engine refuses them before
 /// this is called.
 pub fn plan_years_with(economy: &Economy, settings: &PlanSettings) -> MultiYearPlan {
-    if settings.method == Method::Pdlp {
-        let model = MultiYearLp::new(economy);
+    let raced = |model: &MultiYearLp| {
+        settings.method == Method::Auto
+            && crate::cores() >= 2
+            && model.lp.nnz() >= settings.years_race_nonzeros
+    };
+    let model = MultiYearLp::new(economy);
+    let raced = raced(&model);
+    if settings.method == Method::Pdlp || raced {
         // On one of rayon's workers, for the reason `plan_model` gives.
-        rayon::scope(|_| plan_years_first_order(economy, model, settings))
+        rayon::scope(|_| plan_years_first_order(economy, model, settings, raced))
     } else {
-        plan_years(economy, &settings.highs)
+        exact_years(economy, model, &settings.highs)
     }
 }
 
 /// The first-order method's stages: PDHG on the whole multi-year LP, certified by
 /// [`YearCertificates`]; each stage starts from the one before, whose plan already holds every
-/// earlier sum.
+/// earlier sum. `raced`: each stage also runs HiGHS (as [`plan_years`] does) on one core, and
+/// the first to settle it answers ([`crate::race`]); both stopped by a limit, the first-order
+/// method's best certified plan.
 fn plan_years_first_order(
     economy: &Economy,
     mut model: MultiYearLp,
     settings: &PlanSettings,
+    raced: bool,
 ) -> MultiYearPlan {
+    let highs_settings = exact_settings(&settings.highs);
     let start = std::time::Instant::now();
     let implied = YearCertificates::implied_bounds(&model.lp);
     let mut reduced = ReducedLp::new(economy, &model);
     let mut stages = Vec::new();
     let mut last: Option<LpSolution> = None;
-    let slack = HOLD_TOLERANCE.max(crate::FIRST_ORDER_HOLD_SHARE * settings.gap);
+    let first_order_slack = HOLD_TOLERANCE.max(crate::FIRST_ORDER_HOLD_SHARE * settings.gap);
+    let mut methods = Vec::new();
+    // The solved stages' hold rows and totals, for HiGHS's looser retry.
+    let mut holds: Vec<(usize, f64)> = Vec::new();
     for g in 0..model.groups.len() {
         let stage_start = std::time::Instant::now();
         model.stage_objective(g);
         reduced.follow(&model);
         // PDHG runs on the reduced form; the certificates work on the stock form, and the
         // incumbent keeps reduced points.
-        let (solution, iterations) = {
+        let first_order_stage = |stop: &std::sync::atomic::AtomicBool| {
             let certificates = YearCertificates::new(economy, &model, &implied)
                 .expect("the stage objective names a group");
             let to_reduced =
@@ -515,7 +534,7 @@ fn plan_years_first_order(
                 watch: first_order::Watch {
                     progress: settings.progress.as_ref(),
                     stage: &model.groups[g].name,
-                    stop: None,
+                    stop: raced.then_some(stop),
                 },
             };
             let warm = last
@@ -547,6 +566,47 @@ fn plan_years_first_order(
             };
             first_order::run(&stage, warm, first_plan, None, &mut certify)
         };
+        let mut held_within = (g > 0).then_some(first_order_slack);
+        let (solution, iterations, method) = if raced {
+            let mut exact_held = None;
+            let highs = |stop: &std::sync::atomic::AtomicBool| {
+                let (solution, held) = exact_stage(
+                    economy,
+                    &model,
+                    g,
+                    &highs_settings,
+                    &implied,
+                    &holds,
+                    Some(stop),
+                );
+                exact_held = held;
+                // Its point and prices in the reduced form, as the first-order side's.
+                let solution = LpSolution {
+                    x: if solution.x.is_empty() {
+                        Vec::new()
+                    } else {
+                        reduced.reduced_point(&solution.x)
+                    },
+                    row_dual: if solution.row_dual.is_empty() {
+                        Vec::new()
+                    } else {
+                        reduced.reduced_multipliers(&solution.row_dual)
+                    },
+                    ..solution
+                };
+                (solution, None, Method::Highs)
+            };
+            let (solution, iterations, method) = crate::race(1, highs, first_order_stage);
+            if method == Method::Highs {
+                held_within = exact_held;
+            }
+            (solution, iterations, method)
+        } else {
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let (solution, iterations) = first_order_stage(&never);
+            (solution, Some(iterations), Method::Pdlp)
+        };
+        methods.push(method);
         let has_plan = !solution.x.is_empty();
         stages.push(YearStage {
             group: model.groups[g].name.clone(),
@@ -558,8 +618,8 @@ fn plan_years_first_order(
             },
             gap: relative_gap(solution.objective, solution.dual_bound),
             seconds: stage_start.elapsed().as_secs_f64(),
-            iterations: Some(iterations),
-            held_within: (g > 0).then_some(slack),
+            iterations: iterations.filter(|_| method != Method::Highs),
+            held_within,
         });
         // A run stopped by a limit still returns its best certified plan, and ends there.
         if !solution.status.solved() || !has_plan {
@@ -568,11 +628,19 @@ fn plan_years_first_order(
             } else {
                 Vec::new()
             };
-            return MultiYearPlan::assemble(solution.status, model, stages, x, "pdlp", start);
+            let name = methods_name(&methods);
+            return MultiYearPlan::assemble(solution.status, model, stages, x, name, start);
         }
-        // Hold a tenth of the gap below the total found, as single-period stages do.
+        // Hold a tenth of the gap below a first-order total, a hair below an exact one (as
+        // single-period stages do).
         let total = solution.objective;
+        let slack = if method == Method::Highs {
+            HOLD_TOLERANCE
+        } else {
+            first_order_slack
+        };
         model.lp.row_lower[model.groups[g].hold_row] = total - slack * total.abs().max(1.0);
+        holds.push((model.groups[g].hold_row, total));
         last = Some(solution);
     }
     let (status, x) = match last {
@@ -582,21 +650,95 @@ fn plan_years_first_order(
         ),
         None => (Status::Optimal, vec![0.0; model.lp.num_cols()]),
     };
-    MultiYearPlan::assemble(status, model, stages, x, "pdlp", start)
+    let name = methods_name(&methods);
+    MultiYearPlan::assemble(status, model, stages, x, name, start)
+}
+
+/// The plan's method: `highs` or `pdlp` where one answered every stage, `highs+pdlp` where
+/// both answered some.
+fn methods_name(methods: &[Method]) -> &'static str {
+    let highs = methods.contains(&Method::Highs);
+    let first_order = methods.iter().any(|m| *m != Method::Highs);
+    match (highs, first_order) {
+        (true, true) => "highs+pdlp",
+        (true, false) => "highs",
+        _ => "pdlp",
+    }
+}
+
+/// Holds the solved stages' sums (`(hold row, total)`) [`LOOSE_HOLD_TOLERANCE`] below their
+/// optima.
+fn hold_loosely(lp: &mut LinearProgram, holds: &[(usize, f64)]) {
+    for &(row, total) in holds {
+        lp.row_lower[row] = total - LOOSE_HOLD_TOLERANCE * total.abs().max(1.0);
+    }
+}
+
+/// HiGHS's settings for a multi-year stage: the dual simplex throughout (the primal only from
+/// the worn-down plan's basis, [`exact_stage`]). On the 1957 scenario the primal's
+/// lexicographic answer came out 1e-7 lower in food and 0.35 % lower in clothing than the
+/// dual's and an independent highspy solve's (`scripts/compare_highspy_years.py
+/// examples/chollima-1957`), though it solved a five-year plan of 2000 products in 216 s where
+/// the dual took over 300 s.
+fn exact_settings(settings: &HighsSettings) -> HighsSettings {
+    HighsSettings {
+        primal_simplex_from: usize::MAX,
+        ..*settings
+    }
+}
+
+/// One multi-year stage solved by HiGHS (until `stop`), its bound certified by
+/// [`YearCertificates`]; the first stage from the worn-down plan's basis on large LPs. Where
+/// HiGHS cannot verify a later stage against holds as tight as [`HOLD_TOLERANCE`] (seen on the
+/// 1957 scenario) it is solved again with the earlier sums held 100 times looser. Returns the
+/// answer and how far below their optima the earlier sums were held (`None` on the first).
+fn exact_stage(
+    economy: &Economy,
+    model: &MultiYearLp,
+    g: usize,
+    settings: &HighsSettings,
+    implied_upper: &[f64],
+    holds: &[(usize, f64)],
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> (LpSolution, Option<f64>) {
+    // The first stage's primal simplex from the worn-down plan's basis: five years of 2000
+    // generated products in 78.5 s (10,069 iterations), where the dual simplex from HiGHS's
+    // crash did not finish in 300 s and the primal from it took 216 s (2026-12-02; highspy,
+    // with presolve, 127 s in the same run as the 78.5 s).
+    let basis = (g == 0 && model.lp.nnz() >= WORN_BASIS_NONZEROS)
+        .then(|| worn_plan_basis(economy, model))
+        .flatten();
+    let (mut solution, _) = highs_solver::solve_counting(&model.lp, settings, stop, basis.as_ref());
+    let mut held_within = (g > 0).then_some(HOLD_TOLERANCE);
+    if solution.status == Status::Unknown && g > 0 {
+        let mut loose = model.lp.clone();
+        hold_loosely(&mut loose, holds);
+        solution = highs_solver::solve_counting(&loose, settings, stop, None).0;
+        held_within = Some(LOOSE_HOLD_TOLERANCE);
+    }
+    // HiGHS's prices bound the stage only to its dual tolerance: projected as a first-order
+    // iterate's are, they certify its gap (see `certify::tighten_bound`).
+    if solution.status.solved()
+        && let Some(certificates) = YearCertificates::new(economy, model, implied_upper)
+    {
+        solution.offer_bound(certificates.upper_bound(&solution.row_dual));
+    }
+    (solution, held_within)
 }
 
 /// Solves the multi-year plan exactly (HiGHS), stage by stage.
 pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan {
-    // The dual simplex throughout: on the 1957 scenario the primal's lexicographic answer came
-    // out 1e-7 lower in food and 0.35 % lower in clothing than the dual's and an independent
-    // highspy solve's (`scripts/compare_highspy_years.py examples/chollima-1957`), though it
-    // solved a five-year plan of 2000 products in 216 s where the dual took over 300 s.
-    let settings = &HighsSettings {
-        primal_simplex_from: usize::MAX,
-        ..*settings
-    };
+    exact_years(economy, MultiYearLp::new(economy), settings)
+}
+
+/// [`plan_years`] for a model already built.
+fn exact_years(
+    economy: &Economy,
+    mut model: MultiYearLp,
+    settings: &HighsSettings,
+) -> MultiYearPlan {
+    let settings = &exact_settings(settings);
     let start = std::time::Instant::now();
-    let mut model = MultiYearLp::new(economy);
     let mut stages = Vec::new();
     let mut last: Option<LpSolution> = None;
     let mut holds: Vec<(usize, f64)> = Vec::new();
@@ -604,33 +746,13 @@ pub fn plan_years(economy: &Economy, settings: &HighsSettings) -> MultiYearPlan 
     for g in 0..model.groups.len() {
         let stage_start = std::time::Instant::now();
         model.stage_objective(g);
-        // The first stage's primal simplex from the worn-down plan's basis: five years of 2000
-        // generated products in 78.5 s (10,069 iterations), where the dual simplex from
-        // HiGHS's crash did not finish in 300 s and the primal from it took 216 s (2026-12-02;
-        // highspy, with presolve, 127 s in the same run as the 78.5 s).
-        let basis = (g == 0 && model.lp.nnz() >= WORN_BASIS_NONZEROS)
-            .then(|| worn_plan_basis(economy, &model))
-            .flatten();
-        let (mut solution, _) =
-            highs_solver::solve_counting(&model.lp, settings, None, basis.as_ref());
-        let mut held_within = (g > 0).then_some(HOLD_TOLERANCE);
-        if solution.status == Status::Unknown && g > 0 {
-            // HiGHS could not verify the stage against holds this tight (seen on the 1957
-            // scenario): hold the earlier sums 100 times looser and try once more.
-            for (h, &(row, total)) in holds.iter().enumerate() {
-                debug_assert_eq!(row, model.groups[h].hold_row);
-                model.lp.row_lower[row] = total - LOOSE_HOLD_TOLERANCE * total.abs().max(1.0);
-            }
-            solution = highs_solver::solve(&model.lp, settings);
-            held_within = Some(LOOSE_HOLD_TOLERANCE);
+        let (solution, held_within) =
+            exact_stage(economy, &model, g, settings, &implied_upper, &holds, None);
+        if held_within == Some(LOOSE_HOLD_TOLERANCE) {
+            // The later stages keep the looser holds.
+            hold_loosely(&mut model.lp, &holds);
         }
         let solved = solution.status.solved();
-        // HiGHS's prices bound the stage only to its dual tolerance: projected as a
-        // first-order iterate's are, they certify its gap (see `certify::tighten_bound`).
-        if solved && let Some(certificates) = YearCertificates::new(economy, &model, &implied_upper)
-        {
-            solution.offer_bound(certificates.upper_bound(&solution.row_dual));
-        }
         let total = if solved { solution.objective } else { f64::NAN };
         stages.push(YearStage {
             group: model.groups[g].name.clone(),
@@ -768,6 +890,59 @@ pub(crate) mod tests {
             assert!(
                 warm_iterations.expect("counted") < cold_iterations.expect("counted"),
                 "seed {seed}: {warm_iterations:?} against {cold_iterations:?}"
+            );
+        }
+    }
+
+    /// Under `auto`, multi-year plans above [`PlanSettings::years_race_nonzeros`] race HiGHS
+    /// against the first-order method stage by stage: whichever settles a stage first answers
+    /// it, so the sums are HiGHS's within the gap and the certified gap is within the target,
+    /// and the plan names who answered. With priorities, to cover the holds between stages.
+    #[test]
+    fn a_raced_multi_year_plan_agrees_with_highs() {
+        let economy = chollima_generate::generate(&chollima_generate::GenerateConfig {
+            products: 120,
+            inputs: 6,
+            seed: 8,
+            alternatives: 0.3,
+            capacities: 0.4,
+            trade: 0.2,
+            land: true,
+            years: 4,
+            priorities: true,
+            ..Default::default()
+        })
+        .expect("a valid configuration");
+        let exact = plan_years(&economy, &HighsSettings::default());
+        assert_eq!(exact.status, Status::Optimal);
+        let settings = PlanSettings {
+            years_race_nonzeros: 0,
+            ..Default::default()
+        };
+        let raced = plan_years_with(&economy, &settings);
+        assert!(raced.status.solved(), "{:?}", raced.status);
+        assert!(
+            ["highs", "pdlp", "highs+pdlp"].contains(&raced.method),
+            "{}",
+            raced.method
+        );
+        assert!(raced.gap <= settings.gap, "gap {}", raced.gap);
+        assert_eq!(raced.stages.len(), exact.stages.len());
+        // The first group's sum within the gap; the later ones depend on how tightly each
+        // method held the earlier sums.
+        let (want, got) = (exact.stages[0].total, raced.stages[0].total);
+        assert!(
+            (want - got).abs() <= settings.gap * want.abs().max(1.0),
+            "{got} against HiGHS's {want}"
+        );
+        for (stage, lambdas) in raced.stages.iter().zip(raced.lambdas()) {
+            let sum: f64 = lambdas.1.iter().filter(|l| l.is_finite()).sum();
+            // Later stages keep an earlier sum at most a tenth of the gap below its optimum.
+            assert!(
+                (sum - stage.total).abs() <= settings.gap * sum.abs().max(1.0),
+                "{}: the plan's lambdas sum to {sum}, the stage says {}",
+                stage.group,
+                stage.total
             );
         }
     }
