@@ -197,7 +197,13 @@ fn solve_model(
 ) -> LpSolution {
     let started = std::time::Instant::now();
     let mut model = highs_model(lp);
-    model.make_quiet();
+    // Quiet (the highs crate makes every model so), but for whoever sets CHOLLIMA_HIGHS_LOG:
+    // then HiGHS's own log of every solve goes to the standard output, to see what a long
+    // solve is doing.
+    if std::env::var_os("CHOLLIMA_HIGHS_LOG").is_some() {
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", true);
+    }
     if settings.time_limit_seconds.is_finite() {
         model.set_option("time_limit", settings.time_limit_seconds);
     }
