@@ -125,7 +125,8 @@ pub enum PlanMethodArg {
     /// priorities), otherwise the listed plan if it meets --gap, else HiGHS (raced against
     /// the first-order method on plans of 50,000 nonzeros or more), beyond 500,000 nonzeros
     /// the first-order method (raced against the iterative simplex on the first stage up to
-    /// 4 x 10^7 nonzeros).
+    /// 4 x 10^7 nonzeros). Multi-year plans: HiGHS, raced against the first-order method from
+    /// 10^5 nonzeros.
     Auto,
     /// The exact LP through HiGHS.
     Highs,
