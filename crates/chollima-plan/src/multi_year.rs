@@ -382,8 +382,8 @@ fn worn_year(economy: &Economy, model: &MultiYearLp, t: usize, group: &str) -> O
 /// The worn-down plan of [`worn_plan_basis`] as a point of the multi-year LP: every year's
 /// listed plan (`first_order::first_certificate`, with its relief rounds) under the worn
 /// capacities, the stock by the recurrence, nothing invested. Not a plan as it stands (the last
-/// year must also replace what wore away, and the group may have no targets some year):
-/// [`YearCertificates::feasible_point`] repairs it. `None` where a year has no listed plan.
+/// year must also replace what wore away): [`YearCertificates::feasible_point`] repairs it.
+/// `None` where the first group has no targets some year or a year has no listed plan.
 pub(crate) fn worn_plan_point(economy: &Economy, model: &MultiYearLp) -> Option<Vec<f64>> {
     let group = &model.groups.first()?.name;
     let mut point = vec![0.0; model.lp.num_cols()];
@@ -519,12 +519,11 @@ const HOLD_TOLERANCE: f64 = 1e-9;
 const LOOSE_HOLD_TOLERANCE: f64 = 1e-7;
 
 /// Solves the multi-year plan with the method of `settings`: HiGHS exactly, or (`--method
-/// pdlp`) the first-order method certified to `settings.gap`. [`Method::Auto`] stays with HiGHS
-/// for now: HiGHS is exact and faster up to a few hundred products (300 products, five years:
-/// 1.2 s against 7 s for a 1 % gap), and the first-order method has not yet been measured far
-/// enough beyond (2000 products: 0.34 % after 62 s, where HiGHS did not finish in 300 s) to set
-/// the crossing. Merit and harmony plan single periods only: the engine refuses them before
-/// this is called.
+/// pdlp`) the first-order method certified to `settings.gap`. [`Method::Auto`] takes HiGHS
+/// below [`PlanSettings::years_race_nonzeros`] (exact and faster there: 300 products, five
+/// years, 1.2 s against 7 s for a 1 % gap), races the two up to [`YEARS_FIRST_ORDER_NONZEROS`]
+/// and leaves larger plans to the first-order method. Merit and harmony plan single periods
+/// only: the engine refuses them before this is called.
 pub fn plan_years_with(economy: &Economy, settings: &PlanSettings) -> MultiYearPlan {
     let model = MultiYearLp::new(economy);
     let nonzeros = model.lp.nnz();
@@ -591,8 +590,7 @@ fn plan_years_first_order(
                 .map(|s| (s.x.as_slice(), s.row_dual.as_slice()));
             // The stage before's plan, or on the first stage the worn-down plan repaired: a
             // plan from the start, where PDHG's first repaired iterates are poor (10^4
-            // products: 0.076 at the first check, the optimum near 5.7) or fail (10^5: none in
-            // 300 s).
+            // products: 0.076 at the first check, where the best plans found are 5.6-5.7).
             let first_plan = match warm {
                 Some((x, _)) => {
                     certificates.feasible_point(&reduced.stock_point(economy, &model, x))
@@ -722,11 +720,12 @@ fn methods_name(methods: &[Method]) -> &'static str {
     }
 }
 
-/// Holds the solved stages' sums (`(hold row, total)`) [`LOOSE_HOLD_TOLERANCE`] below their
-/// optima.
+/// Holds the solved stages' sums (`(hold row, total)`) at least [`LOOSE_HOLD_TOLERANCE`] below
+/// their optima (a first-order stage's hold, a tenth of the gap, may be looser already).
 fn hold_loosely(lp: &mut LinearProgram, holds: &[(usize, f64)]) {
     for &(row, total) in holds {
-        lp.row_lower[row] = total - LOOSE_HOLD_TOLERANCE * total.abs().max(1.0);
+        let loose = total - LOOSE_HOLD_TOLERANCE * total.abs().max(1.0);
+        lp.row_lower[row] = lp.row_lower[row].min(loose);
     }
 }
 
