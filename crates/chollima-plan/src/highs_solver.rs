@@ -197,13 +197,6 @@ fn solve_model(
 ) -> LpSolution {
     let started = std::time::Instant::now();
     let mut model = highs_model(lp);
-    // Quiet (the highs crate makes every model so), but for whoever sets CHOLLIMA_HIGHS_LOG:
-    // then HiGHS's own log of every solve goes to the standard output, to see what a long
-    // solve is doing.
-    if std::env::var_os("CHOLLIMA_HIGHS_LOG").is_some() {
-        model.set_option("output_flag", true);
-        model.set_option("log_to_console", true);
-    }
     if settings.time_limit_seconds.is_finite() {
         model.set_option("time_limit", settings.time_limit_seconds);
     }
@@ -368,7 +361,9 @@ fn simplex_iterations(solved: &highs::SolvedModel) -> Option<usize> {
         .and_then(|count| usize::try_from(count).ok())
 }
 
-/// `lp` as a HiGHS model (a maximisation).
+/// `lp` as a HiGHS model (a maximisation). Quiet (the highs crate makes every model so), but
+/// for whoever sets CHOLLIMA_HIGHS_LOG: then HiGHS's own log of every solve goes to the
+/// standard output, to see what a long solve is doing.
 fn highs_model(lp: &LinearProgram) -> highs::Model {
     let mut problem = ColProblem::default();
     let rows: Vec<_> = (0..lp.num_rows())
@@ -383,7 +378,12 @@ fn highs_model(lp: &LinearProgram) -> highs::Model {
             .collect();
         problem.add_column(lp.cost[j], lp.col_lower[j]..=lp.col_upper[j], factors);
     }
-    problem.optimise(Sense::Maximise)
+    let mut model = problem.optimise(Sense::Maximise);
+    if std::env::var_os("CHOLLIMA_HIGHS_LOG").is_some() {
+        model.set_option("output_flag", true);
+        model.set_option("log_to_console", true);
+    }
+    model
 }
 
 /// How [`start_from`] handed a basis to HiGHS.
@@ -546,9 +546,9 @@ mod tests {
     fn the_polish_keeps_the_tighter_certificate() {
         let lp = crate::lp::tests::example();
         let solved = || {
-            let mut model = highs_model(&lp);
-            model.make_quiet();
-            model.try_solve().expect("HiGHS solves the example")
+            highs_model(&lp)
+                .try_solve()
+                .expect("HiGHS solves the example")
         };
         let loose = LpSolution {
             status: Status::Optimal,

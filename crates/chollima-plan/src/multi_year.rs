@@ -381,8 +381,9 @@ fn worn_year(economy: &Economy, model: &MultiYearLp, t: usize, group: &str) -> O
 
 /// The worn-down plan of [`worn_plan_basis`] as a point of the multi-year LP: every year's
 /// listed plan (`first_order::first_certificate`, with its relief rounds) under the worn
-/// capacities, the stock by the recurrence, nothing invested. Not a plan as it stands (the last
-/// year must also replace what wore away): [`YearCertificates::feasible_point`] repairs it.
+/// capacities, nothing invested. Not a plan as it stands (the last year must also replace what
+/// wore away, and the stock columns are left at 0): [`YearCertificates::feasible_point`]
+/// repairs it, the stock by the recurrence from the plant there is.
 /// `None` where the first group has no targets some year or a year has no listed plan.
 pub(crate) fn worn_plan_point(economy: &Economy, model: &MultiYearLp) -> Option<Vec<f64>> {
     let group = &model.groups.first()?.name;
@@ -400,14 +401,6 @@ pub(crate) fn worn_plan_point(economy: &Economy, model: &MultiYearLp) -> Option<
         let (x, _) = listed.primal?;
         let offset = model.column_offset[t];
         point[offset..offset + x.len()].copy_from_slice(&x);
-    }
-    for expansion in &model.expansions {
-        let keep = 1.0 - economy.techniques.depreciation[expansion.technique];
-        // kap_{k,1}: the plant there is (the column is fixed at it).
-        point[expansion.stock[0]] = model.lp.col_lower[expansion.stock[0]];
-        for t in 1..expansion.stock.len() {
-            point[expansion.stock[t]] = keep * point[expansion.stock[t - 1]];
-        }
     }
     Some(point)
 }
