@@ -971,6 +971,58 @@ pub(crate) mod tests {
         }
     }
 
+    /// Regression: the repair of a multi-year point kept the production it had found to cover
+    /// a short year's investment goods after a later year's shortfall had asked that year for
+    /// more plant; the year then failed again, was "covered" a second time, and the repair gave
+    /// up (at 10^5 products five years: no plan at all in 334 s). On this economy the first
+    /// iterate PDHG offers (iteration 64, as `chollima plan --method pdlp` certifies it) has its
+    /// year 4 covered and then asked for more plant by year 5, twice.
+    #[test]
+    fn a_year_asked_for_more_plant_covers_its_new_investment_goods() {
+        let economy = chollima_generate::generate(&chollima_generate::GenerateConfig {
+            products: 1000,
+            inputs: 10,
+            seed: 6,
+            alternatives: 0.3,
+            capacities: 0.3,
+            trade: 0.1,
+            land: true,
+            years: 5,
+            ..Default::default()
+        })
+        .expect("a valid configuration");
+        // Read back from its package, as `chollima plan` sees it (the repair's path depends on
+        // the digits the files keep).
+        let dir = std::env::temp_dir().join(format!("chollima-stale-base-{}", std::process::id()));
+        chollima_package::write(&economy, &dir).expect("the package writes");
+        let economy = chollima_package::read(&dir)
+            .expect("the package reads")
+            .economy;
+        std::fs::remove_dir_all(&dir).ok();
+        let mut model = MultiYearLp::new(&economy);
+        model.stage_objective(0);
+        let mut reduced = ReducedLp::new(&economy, &model);
+        reduced.follow(&model);
+        let mut first = Vec::new();
+        let settings = pdlp::PdlpSettings {
+            max_iterations: 64,
+            time_limit_seconds: f64::INFINITY,
+        };
+        pdlp::solve(&reduced.lp, None, &settings, |iterate| {
+            first = iterate.x.to_vec();
+            true
+        });
+        let point = reduced.stock_point(&economy, &model, &first);
+        let implied = YearCertificates::implied_bounds(&model.lp);
+        let certificates =
+            YearCertificates::new(&economy, &model, &implied).expect("a stage objective");
+        let (plan, total) = certificates
+            .feasible_point(&point)
+            .expect("the first iterate repairs");
+        assert!(certify::checked(&model.lp, plan, false).is_some());
+        assert!(total > 0.0 && total.is_finite(), "{total}");
+    }
+
     /// Under `auto`, multi-year plans above [`PlanSettings::years_race_nonzeros`] race HiGHS
     /// against the first-order method stage by stage: whichever settles a stage first answers
     /// it, so the sums are HiGHS's within the gap and the certified gap is within the target,

@@ -134,8 +134,10 @@ const KEPT_DIRECTIONS: usize = 6;
 const INVESTMENT_SHARES: [f64; 5] = [1.0, 0.5, 0.25, 0.1, 0.0];
 
 /// Repairs of the whole horizon one feasible point may take (building plant for short years
-/// and trying smaller investment shares), per year of the horizon.
-const PLANT_ROUNDS: usize = 2;
+/// and trying smaller investment shares), per year of the horizon. The worn-down plan of a
+/// five-year plan of 10^5 products took 11: the last year short of plant for 193, 54, 10
+/// expansions in turn, the year before built up and covered after each.
+const PLANT_ROUNDS: usize = 3;
 
 /// Plant built for a short year is this much more than the shortfall computed, for the
 /// rounding of the repair that uses it.
@@ -302,6 +304,9 @@ impl<'a> YearCertificates<'a> {
                             let need = (built + more) * (1.0 + PLANT_MARGIN);
                             required[e][before] = required[e][before].max(need);
                         }
+                        // That year must now make more investment goods: a production found
+                        // to cover its old ones covers them no longer.
+                        bases[before] = None;
                         before
                     }
                     Shortfall::Covered(base) if bases[short.year].is_none() => {
