@@ -154,9 +154,10 @@ pub(crate) type Certify<'a> = dyn FnMut(&pdlp::Iterate, &mut certify::Incumbent)
 /// which of its iterates are certified depends on the clock. An earlier version restarted the
 /// run from the best certified point when the certified gap had not improved for 20 s: that
 /// threw the path away, so whether a stage finished depended on the timing. On compare_highspy's
-/// all-features-5k the last stage's path reaches certifiable plans between iterations 110,000
-/// and 125,000 (25-31 s on 2 cores, 6 runs of 6), while one run in about seven restarted before
-/// it and ended at the iteration limit with a gap of 0.01-0.03 after 100-200 s.
+/// all-features-5k the last stage's path reaches plans that certify within 1 % from about
+/// iteration 110,000 (all 6 runs without restarts near_optimal in 26-42 s on 2 cores), while 3
+/// runs of 17 with them restarted before and never got there (two ended at the iteration limit
+/// with a gap of 0.011-0.03 after 100-200 s).
 pub(crate) fn run(
     stage: &Stage,
     warm: Option<(&[f64], &[f64])>,
