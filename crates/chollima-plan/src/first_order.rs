@@ -150,14 +150,10 @@ pub(crate) type Certify<'a> = dyn FnMut(&pdlp::Iterate, &mut certify::Incumbent)
 /// Runs PDHG on a stage, certifying as it goes, from `warm` and with `first_plan` as the
 /// incumbent to beat.
 ///
-/// PDHG's path is the same in every run (its parallel sums are added in chunk order), and only
-/// which of its iterates are certified depends on the clock. An earlier version restarted the
-/// run from the best certified point when the certified gap had not improved for 20 s: that
-/// threw the path away, so whether a stage finished depended on the timing. On compare_highspy's
-/// all-features-5k the last stage's path reaches plans that certify within 1 % from about
-/// iteration 110,000 (all 6 runs without restarts near_optimal in 26-42 s on 2 cores), while 3
-/// runs of 17 with them restarted before and never got there (two ended at the iteration limit
-/// with a gap of 0.011-0.03 after 100-200 s).
+/// A stage whose gap stalls is not restarted from its best certified point: PDHG's path is the
+/// same in every run (ordered parallel sums), and a restart on the clock threw it away just
+/// before the iterates that certify (BENCHMARKS.md, "The first-order method without stall
+/// restarts": 3 of 17 all-features-5k runs never closed their gap, 6 of 6 without it did).
 pub(crate) fn run(
     stage: &Stage,
     warm: Option<(&[f64], &[f64])>,
