@@ -222,7 +222,10 @@ pub(crate) fn production_covering(
 /// largest the limits allow. Gross outputs are affine in lambda, `g = lambda g_t + g_0`, from
 /// one Leontief solve with two right-hand sides, so every limit is a bound on lambda. Products
 /// that fixed supply already covers at that lambda are not made at all, products that then
-/// lack something are made again, and the solve repeated until the set settles.
+/// lack something are made again, and the solve repeated until the set settles. A technique
+/// whose share of its product's mix exceeds its capacity at every lambda (the fixed amounts a
+/// year must make ask more of it than the iterate did) is held at its capacity and the other
+/// techniques of its product make the rest.
 /// Without `fix_saturated` every technique scales with lambda: a lower lambda, but a plan even
 /// where the iterate's saturated techniques need more than they can get.
 pub(crate) fn technology_point(
@@ -240,7 +243,6 @@ pub(crate) fn technology_point(
     // Fixed: techniques at (or within a hair of) their capacity. The others make up each
     // product's mix, by their share of its output.
     let mut fixed = vec![false; techniques.len()];
-    let mut made = vec![0.0; n];
     for k in 0..techniques.len() {
         if fix_saturated
             && let Some(cap) = capacity(lp, k)
@@ -248,8 +250,6 @@ pub(crate) fn technology_point(
         {
             fixed[k] = true;
             x[k] = cap;
-        } else if techniques.output[k] > 0.0 {
-            made[techniques.product[k] as usize] += x[k] * techniques.output[k];
         }
     }
     // A product whose every technique is saturated keeps them variable: its capacities then
@@ -261,11 +261,52 @@ pub(crate) fn technology_point(
         }
     }
     for k in 0..techniques.len() {
-        let i = techniques.product[k] as usize;
-        if fixed[k] && !has_room[i] && techniques.output[k] > 0.0 {
+        if fixed[k] && !has_room[techniques.product[k] as usize] {
             fixed[k] = false;
-            made[i] += x[k] * techniques.output[k];
         }
+    }
+    for _ in 0..CAPACITY_ROUNDS {
+        match along_mix(economy, model, current, x.clone(), &fixed, scale_trade) {
+            MixOutcome::Point(point, unbounded) => return checked(lp, point, unbounded),
+            MixOutcome::Overfull(over) => {
+                for k in over {
+                    fixed[k] = true;
+                    x[k] = lp.col_upper[k];
+                }
+            }
+            MixOutcome::Failed => return None,
+        }
+    }
+    None
+}
+
+/// Rounds of [`technology_point`] that hold overfull techniques at their capacity.
+const CAPACITY_ROUNDS: usize = 8;
+
+/// What one mix of techniques gives: a point (and whether it lies on an unlimited ray), the
+/// variable techniques that exceed their capacity at every lambda (to be held there), or no
+/// plan.
+enum MixOutcome {
+    Point(Vec<f64>, bool),
+    Overfull(Vec<usize>),
+    Failed,
+}
+
+/// The plan of [`technology_point`] with the techniques `fixed` held where `x` has them.
+fn along_mix(
+    economy: &Economy,
+    model: &PlanLp,
+    current: &crate::formulation::Group,
+    mut x: Vec<f64>,
+    fixed: &[bool],
+    scale_trade: bool,
+) -> MixOutcome {
+    let lp = &model.lp;
+    let n = economy.products.len();
+    let techniques = &economy.techniques;
+    let mut made = vec![0.0; n];
+    for k in (0..techniques.len()).filter(|&k| !fixed[k] && techniques.output[k] > 0.0) {
+        made[techniques.product[k] as usize] += x[k] * techniques.output[k];
     }
     // Products the iterate does not make yet: their first technique with room.
     let mut fallback: Vec<Option<usize>> = vec![None; n];
@@ -289,11 +330,17 @@ pub(crate) fn technology_point(
             }
         })
         .collect();
-    let mut per_product: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut mix: Vec<Vec<usize>> = vec![Vec::new(); n];
     for k in 0..techniques.len() {
         if shares[k] > 0.0 {
-            per_product[techniques.product[k] as usize].push(k);
+            mix[techniques.product[k] as usize].push(k);
         }
+    }
+    // Per product, how many techniques could make it (variable, with output): a technique
+    // overfull at every lambda is held at its capacity only where another can take over.
+    let mut variable = vec![0usize; n];
+    for k in (0..techniques.len()).filter(|&k| !fixed[k] && techniques.output[k] > 0.0) {
+        variable[techniques.product[k] as usize] += 1;
     }
     // Trade scales with lambda (in the iterate's proportion to it), so a product the iterate
     // exports or imports a little too much of bounds lambda instead of breaking the plan;
@@ -348,7 +395,6 @@ pub(crate) fn technology_point(
     // the plan already covers them (a surplus). Setting one aside can raise what others need
     // (its negative production had supplied them), so a product set aside comes back when its
     // requirement turns positive: an active-set search, checked at the end like any point.
-    let mix = per_product;
     let mut set_aside = vec![false; n];
     let active = |set_aside: &[bool]| -> Vec<Vec<usize>> {
         mix.iter()
@@ -357,10 +403,13 @@ pub(crate) fn technology_point(
             .collect()
     };
     let mut per_product = active(&set_aside);
-    let mut lambda = f64::NAN;
-    let mut unbounded = false;
+    let least = lp.col_lower[current.column].max(0.0);
     for _ in 0..ACTIVE_SET_ROUNDS {
-        let (per_lambda, base) = mixed_solve(economy, &shares, &per_product, &target, &constant)?;
+        let Some((per_lambda, base)) =
+            mixed_solve(economy, &shares, &per_product, &target, &constant)
+        else {
+            return MixOutcome::Failed;
+        };
         let mut bounds = LambdaBounds::new(
             lp.col_lower[current.column],
             lp.col_upper[current.column],
@@ -372,12 +421,19 @@ pub(crate) fn technology_point(
         }
         let mut row_a = trade_use.clone();
         let mut row_b = fixed_use.clone();
+        let mut overfull = Vec::new();
         for (i, list) in per_product.iter().enumerate() {
             for &k in list {
                 let per = shares[k] / techniques.output[k];
                 let (a, b) = (per * per_lambda[i], per * base[i]);
                 if let Some(cap) = capacity(lp, k) {
                     bounds.limit(a, b, cap, cap, ());
+                    if a >= 0.0
+                        && a * least + b > cap * (1.0 + FEASIBILITY_TOLERANCE)
+                        && variable[i] > 1
+                    {
+                        overfull.push(k);
+                    }
                 }
                 let (rows, values) = lp.column(k);
                 for (&r, &v) in rows.iter().zip(values) {
@@ -393,18 +449,23 @@ pub(crate) fn technology_point(
         }
         let (low, high) = (bounds.low, bounds.high);
         if high.is_nan() || low.is_nan() || high < low {
-            return None;
+            return if overfull.is_empty() {
+                MixOutcome::Failed
+            } else {
+                MixOutcome::Overfull(overfull)
+            };
         }
-        unbounded = high == f64::INFINITY;
+        let unbounded = high == f64::INFINITY;
         // A relative hair inside, for the rounding of the solve. Nothing limiting lambda along
         // this technology is a ray: any lambda will do to show it.
-        lambda = if unbounded {
+        let lambda = if unbounded {
             low.max(1.0)
         } else {
             (high - 1e-10 * high.abs()).max(low)
         };
         // Made products with a surplus at that lambda are set aside; products set aside that
-        // now lack something are made again.
+        // now lack something are made again. (What they lack within the tolerance is
+        // rounding, and [`checked`] covers it.)
         let mut changed = false;
         for i in (0..n).filter(|&i| !mix[i].is_empty()) {
             let requirement = lambda * per_lambda[i] + base[i];
@@ -417,51 +478,113 @@ pub(crate) fn technology_point(
                 changed = true;
             }
         }
-        if !changed {
-            for (i, list) in per_product.iter().enumerate() {
-                for &k in list {
-                    let per = shares[k] / techniques.output[k];
-                    x[k] = per * (lambda * per_lambda[i] + base[i]);
-                }
+        if changed {
+            per_product = active(&set_aside);
+            continue;
+        }
+        for (i, list) in per_product.iter().enumerate() {
+            for &k in list {
+                let per = shares[k] / techniques.output[k];
+                x[k] = per * (lambda * per_lambda[i] + base[i]);
             }
-            break;
         }
-        per_product = active(&set_aside);
-        lambda = f64::NAN;
-    }
-    if lambda.is_nan() {
-        return None;
-    }
-    for (k, value) in x.iter_mut().enumerate().take(techniques.len()) {
-        let i = techniques.product[k] as usize;
-        if !fixed[k] && !per_product[i].contains(&k) {
-            *value = 0.0;
+        for (k, value) in x.iter_mut().enumerate().take(techniques.len()) {
+            let i = techniques.product[k] as usize;
+            if !fixed[k] && !per_product[i].contains(&k) {
+                *value = 0.0;
+            }
         }
-    }
-    if let Some(per) = trade_per_lambda {
-        for j in (model.technique_count..lp.num_cols()).filter(|&j| is_trade(j)) {
-            x[j] *= lambda * per;
+        if let Some(per) = trade_per_lambda {
+            for j in (model.technique_count..lp.num_cols()).filter(|&j| is_trade(j)) {
+                x[j] *= lambda * per;
+            }
         }
+        x[current.column] = lambda;
+        return MixOutcome::Point(x, unbounded);
     }
-    x[current.column] = lambda;
-    checked(lp, x, unbounded)
+    MixOutcome::Failed
 }
 
-/// `x` with its objective (infinite for a point on an unlimited ray) when it is feasible.
+/// `x` with its objective (infinite for a point on an unlimited ray) when it is feasible, or
+/// once the rows it misses by rounding are covered ([`rounding_covered`]).
 pub(crate) fn checked(lp: &LinearProgram, x: Vec<f64>, unbounded: bool) -> Option<(Vec<f64>, f64)> {
-    let feasible = x
+    let within_bounds = x
         .iter()
         .enumerate()
-        .all(|(j, &v)| v >= lp.col_lower[j] && v <= lp.col_upper[j])
-        && rows_feasible(lp, &x);
-    feasible.then(|| {
-        let objective = if unbounded {
-            f64::INFINITY
-        } else {
-            lp.objective(&x)
-        };
-        (x, objective)
-    })
+        .all(|(j, &v)| v >= lp.col_lower[j] && v <= lp.col_upper[j]);
+    if !within_bounds {
+        return None;
+    }
+    let x = if rows_feasible(lp, &x) {
+        x
+    } else {
+        rounding_covered(lp, x)?
+    };
+    let objective = if unbounded {
+        f64::INFINITY
+    } else {
+        lp.objective(&x)
+    };
+    Some((x, objective))
+}
+
+/// Rounds of [`rounding_covered`]: each covers the inputs the last one's extra output took.
+const ROUNDING_ROUNDS: usize = 3;
+
+/// `x` with every row it leaves short of its lower limit covered by a little more of the column
+/// that supplies most of that row, where that column has room; `None` when a row's upper limit
+/// fails or rows are still short after [`ROUNDING_ROUNDS`]. Leontief solves round to 1e-16 of
+/// the largest quantities, which leaves rows whose terms are tiny (1e-8 beside plan quantities
+/// near 1 at 10^5 products) short far beyond their own relative tolerance, and a product the
+/// repair set aside short by what rounding asks of it: neither is a reason to lose the plan.
+fn rounding_covered(lp: &LinearProgram, mut x: Vec<f64>) -> Option<Vec<f64>> {
+    let m = lp.num_rows();
+    for _ in 0..ROUNDING_ROUNDS {
+        let rows = lp.row_activity(&x);
+        let size = row_sizes(lp, &x);
+        let mut short = vec![0.0; m];
+        for i in 0..m {
+            let slack = FEASIBILITY_TOLERANCE * size[i].max(1e-300);
+            if rows[i] > lp.row_upper[i] + slack {
+                return None;
+            }
+            if rows[i] < lp.row_lower[i] - slack {
+                short[i] = lp.row_lower[i] - rows[i];
+            }
+        }
+        if short.iter().all(|&s| s == 0.0) {
+            return Some(x);
+        }
+        // Per short row: the column with room that supplies most of it (then the one whose
+        // coefficient is largest, for rows nothing supplies yet).
+        let mut supplier: Vec<Option<(usize, f64, f64)>> = vec![None; m];
+        for j in 0..lp.num_cols() {
+            let room = lp.col_upper[j] - x[j];
+            let (rows, values) = lp.column(j);
+            for (&r, &v) in rows.iter().zip(values) {
+                let r = r as usize;
+                if short[r] == 0.0 || v <= 0.0 || room * v < short[r] {
+                    continue;
+                }
+                let supplied = v * x[j];
+                if supplier[r].is_none_or(|(_, w, s)| (supplied, v) > (s, w)) {
+                    supplier[r] = Some((j, v, supplied));
+                }
+            }
+        }
+        for (r, &deficit) in short.iter().enumerate().filter(|(_, d)| **d > 0.0) {
+            let (j, v, _) = supplier[r]?;
+            // A relative hair more where the row has no upper limit, so it clears its lower
+            // one after rounding.
+            let hair = if lp.row_upper[r].is_finite() {
+                1.0
+            } else {
+                1.0 + 1e-6
+            };
+            x[j] = (x[j] + deficit * hair / v).min(lp.col_upper[j]);
+        }
+    }
+    rows_feasible(lp, &x).then_some(x)
 }
 
 /// `constant[i] -= M_ij x_j` over the balance rows of column `j`.

@@ -710,3 +710,53 @@ fn a_stopped_first_order_stage_ends_without_a_plan() {
     assert_eq!(solution.status, Status::Unknown);
     assert!(solution.x.is_empty());
 }
+
+/// Regression: a year's fixed demand (here 5 of `b`, as investment goods would ask) needed
+/// more of the technique the iterate made `b` with than its capacity, at every lambda; the
+/// repair gave up (`low inf`, traced on a 10^5-product five-year plan). It now holds that
+/// technique at its capacity and makes the rest of `b` by the other.
+#[test]
+fn a_technique_overfull_at_every_lambda_hands_the_rest_to_its_product_s_other_technique() {
+    let economy = Builder::new(&["a", "b"], &[("labour", 10.0)])
+        .technique("ta", 0, &[1.0], &[])
+        .technique("tb1", 1, &[0.0], &[])
+        .capacity(2.0)
+        .technique("tb2", 1, &[1.0], &[])
+        .target(0, "food", 1.0)
+        .build();
+    let mut model = crate::formulation::PlanLp::new(&economy, 1);
+    model.lp.row_lower[1] = 5.0;
+    // Columns: the three techniques, then lambda; tb1 below its capacity, tb2 idle.
+    let iterate = [1.0, 1.0, 0.0, 1.0];
+    let (point, lambda) = crate::certify::technology_point(&economy, &model, &iterate, true, true)
+        .expect("the repair finds a feasible plan");
+    assert!(crate::certify::rows_feasible(&model.lp, &point));
+    assert!((lambda - 7.0).abs() < 1e-6, "lambda {lambda}");
+    assert_eq!(point[1], 2.0, "tb1 held at its capacity");
+    assert!(
+        (point[2] - 3.0).abs() < 1e-9,
+        "tb2 makes the rest: {}",
+        point[2]
+    );
+}
+
+/// Regression: a row whose terms are tiny (1e-8) left short by 3e-16 by a solve's rounding
+/// failed the row check (tolerance 1e-9 of its terms) and lost the plan. `checked` now covers
+/// such a shortfall with a little more of the row's supplier, where it has room.
+#[test]
+fn a_row_short_by_rounding_is_covered_by_its_supplier() {
+    let mut lp = crate::lp::LinearProgram::with_rows(1);
+    lp.row_lower[0] = 0.0;
+    let supplier = lp.push_column(0.0, 0.0, 10.0, [(0, 1.0)]);
+    lp.push_column(1.0, 1.0, 1.0, [(0, -1e-8)]);
+    let x = vec![1e-8 - 3e-16, 1.0];
+    assert!(!crate::certify::rows_feasible(&lp, &x));
+    let (point, objective) =
+        crate::certify::checked(&lp, x.clone(), false).expect("the shortfall is covered");
+    assert!(crate::certify::rows_feasible(&lp, &point));
+    assert!(point[supplier] >= 1e-8 && point[supplier] < 1e-8 * (1.0 + 1e-5));
+    assert_eq!(objective, 1.0);
+    // Without room in the supplier nothing covers it: no plan.
+    lp.col_upper[supplier] = x[supplier];
+    assert!(crate::certify::checked(&lp, x, false).is_none());
+}
