@@ -529,18 +529,18 @@ pub fn plan_years_with(economy: &Economy, settings: &PlanSettings) -> MultiYearP
         && nonzeros >= settings.years_race_nonzeros;
     if first_order_alone || raced {
         // On one of rayon's workers, for the reason `plan_model` gives.
-        rayon::scope(|_| plan_years_first_order(economy, model, settings, raced))
+        rayon::scope(|_| plan_years_staged(economy, model, settings, raced))
     } else {
         exact_years(economy, model, &settings.highs)
     }
 }
 
-/// The first-order method's stages: PDHG on the whole multi-year LP, certified by
-/// [`YearCertificates`]; each stage starts from the one before, whose plan already holds every
+/// The stages run by the first-order method (raced against HiGHS where `raced`): PDHG on the
+/// whole multi-year LP, certified by [`YearCertificates`]; each stage starts from the one before, whose plan already holds every
 /// earlier sum. `raced`: each stage also runs HiGHS (as [`plan_years`] does) on one core, and
 /// the first to settle it answers ([`crate::race`]); both stopped by a limit, the first-order
 /// method's best certified plan.
-fn plan_years_first_order(
+fn plan_years_staged(
     economy: &Economy,
     mut model: MultiYearLp,
     settings: &PlanSettings,
