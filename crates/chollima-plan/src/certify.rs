@@ -870,7 +870,7 @@ pub(crate) fn signed(y: &[f64], n: usize) -> Vec<f64> {
 /// rounding, can be far looser than the answer (4.3e-4 on a 10^4-product plan whose plan was
 /// within 6e-7). Projected and rescaled as a first-order iterate's are, they certify the gap.
 pub(crate) fn tighten_bound(economy: &Economy, model: &PlanLp, solution: &mut crate::LpSolution) {
-    if !solution.status.solved() || solution.row_dual.len() != model.lp.num_rows() {
+    if solution.x.is_empty() || solution.row_dual.len() != model.lp.num_rows() {
         return;
     }
     solution.offer_bound(upper_bound(economy, model, &solution.row_dual));

@@ -674,20 +674,37 @@ pub(crate) fn race(
         let approximate = first_order
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        if verdict {
-            (exact, exact_iterations, exact_method)
-        } else if approximate.0.status.settled() || !approximate.0.x.is_empty() {
-            // Certified within the gap (or infeasible, unbounded), or, both stopped by a
-            // limit, the best certified plan; with no iteration, by the relieved listed plan.
-            let method = if approximate.1 == 0 {
-                Method::Merit
-            } else {
-                Method::Pdlp
-            };
-            (approximate.0, Some(approximate.1), method)
+        // The first-order side's method: with no iteration, the relieved listed plan's.
+        let approximate_method = if approximate.1 == 0 {
+            Method::Merit
         } else {
-            (exact, exact_iterations, exact_method)
+            Method::Pdlp
+        };
+        if verdict {
+            return (exact, exact_iterations, exact_method);
         }
+        if approximate.0.status.settled() {
+            return (approximate.0, Some(approximate.1), approximate_method);
+        }
+        // Both stopped by a limit: the better plan (HiGHS's primal simplex holds a feasible
+        // point once past its first phase), certified by the tighter of the two bounds; with
+        // no plan on either side, HiGHS's outcome.
+        let first_order_better = !approximate.0.x.is_empty()
+            && (exact.x.is_empty() || approximate.0.objective >= exact.objective);
+        let (mut best, other, iterations, method) = if first_order_better {
+            (
+                approximate.0,
+                exact,
+                Some(approximate.1),
+                approximate_method,
+            )
+        } else {
+            (exact, approximate.0, exact_iterations, exact_method)
+        };
+        if !best.x.is_empty() && other.row_dual.len() == best.row_dual.len() {
+            best.offer_bound((other.dual_bound, other.row_dual));
+        }
+        (best, iterations, method)
     })
 }
 

@@ -766,7 +766,7 @@ fn exact_stage(
     }
     // HiGHS's prices bound the stage only to its dual tolerance: projected as a first-order
     // iterate's are, they certify its gap (see `certify::tighten_bound`).
-    if solution.status.solved()
+    if !solution.x.is_empty()
         && let Some(certificates) = YearCertificates::new(economy, model, implied_upper)
     {
         solution.offer_bound(certificates.upper_bound(&solution.row_dual));
@@ -801,7 +801,14 @@ fn exact_years(
             hold_loosely(&mut model.lp, &holds);
         }
         let solved = solution.status.solved();
-        let total = if solved { solution.objective } else { f64::NAN };
+        // A stage stopped by a limit with a plan (HiGHS's primal simplex past its first
+        // phase) ends the plan with it, as a first-order stage does.
+        let has_plan = !solution.x.is_empty();
+        let total = if solved || has_plan {
+            solution.objective
+        } else {
+            f64::NAN
+        };
         stages.push(YearStage {
             group: model.groups[g].name.clone(),
             status: solution.status,
@@ -812,14 +819,8 @@ fn exact_years(
             held_within,
         });
         if !solved {
-            return MultiYearPlan::assemble(
-                solution.status,
-                model,
-                stages,
-                Vec::new(),
-                "highs",
-                start,
-            );
+            let x = if has_plan { solution.x } else { Vec::new() };
+            return MultiYearPlan::assemble(solution.status, model, stages, x, "highs", start);
         }
         let row = model.groups[g].hold_row;
         model.lp.row_lower[row] = total - HOLD_TOLERANCE * total.abs().max(1.0);
