@@ -422,6 +422,7 @@ fn along_mix(
         let mut row_a = trade_use.clone();
         let mut row_b = fixed_use.clone();
         let mut overfull = Vec::new();
+        let mut variable = variable.clone();
         for (i, list) in per_product.iter().enumerate() {
             for &k in list {
                 let per = shares[k] / techniques.output[k];
@@ -432,6 +433,8 @@ fn along_mix(
                         && a * least + b > cap * (1.0 + FEASIBILITY_TOLERANCE)
                         && variable[i] > 1
                     {
+                        // At least one technique of the product stays variable.
+                        variable[i] -= 1;
                         overfull.push(k);
                     }
                 }
