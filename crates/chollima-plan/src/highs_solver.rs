@@ -317,7 +317,8 @@ fn solve_model(
 /// What HiGHS holds when a limit stops it: its point where it passes the row check (the
 /// primal simplex stays feasible once its first phase is done), with the weak-duality bound of
 /// its prices; no plan otherwise. Why: a five-year plan of 10^4 products held 4.13 when HiGHS's
-/// primal simplex stopped at its limit, where the first-order method's best plan was 2.63.
+/// primal simplex stopped at a 30 s limit, where the worn-down plan repaired is 2.63 (and a
+/// raced five-year plan of 2000 products at 60 s: 5.9907 of the optimum 5.9912).
 fn stopped_point(lp: &LinearProgram, solved: &highs::SolvedModel, status: Status) -> LpSolution {
     let solution = solved.get_solution();
     let Some(mut certified) = certify_point(lp, solution.columns(), solution.dual_rows()) else {

@@ -536,10 +536,10 @@ pub fn plan_years_with(economy: &Economy, settings: &PlanSettings) -> MultiYearP
 }
 
 /// The stages run by the first-order method (raced against HiGHS where `raced`): PDHG on the
-/// whole multi-year LP, certified by [`YearCertificates`]; each stage starts from the one before, whose plan already holds every
-/// earlier sum. `raced`: each stage also runs HiGHS (as [`plan_years`] does) on one core, and
-/// the first to settle it answers ([`crate::race`]); both stopped by a limit, the first-order
-/// method's best certified plan.
+/// whole multi-year LP, certified by [`YearCertificates`]; each stage starts from the one
+/// before, whose plan already holds every earlier sum. `raced`: each stage also runs HiGHS (as
+/// [`plan_years`] does) on one core, and the first to settle it answers ([`crate::race`]);
+/// both stopped by a limit, the better of their plans.
 fn plan_years_staged(
     economy: &Economy,
     mut model: MultiYearLp,
