@@ -236,7 +236,6 @@ pub(crate) fn technology_point(
     scale_trade: bool,
 ) -> Option<(Vec<f64>, f64)> {
     let lp = &model.lp;
-    let n = economy.products.len();
     let techniques = &economy.techniques;
     let current = model.groups.iter().find(|g| lp.cost[g.column] > 0.0)?;
     let mut x = clamped(model, x);
@@ -254,14 +253,9 @@ pub(crate) fn technology_point(
     }
     // A product whose every technique is saturated keeps them variable: its capacities then
     // bound lambda instead of leaving a requirement nothing can meet.
-    let mut has_room = vec![false; n];
+    let with_room = variable_techniques(economy, &fixed);
     for k in 0..techniques.len() {
-        if !fixed[k] && techniques.output[k] > 0.0 {
-            has_room[techniques.product[k] as usize] = true;
-        }
-    }
-    for k in 0..techniques.len() {
-        if fixed[k] && !has_room[techniques.product[k] as usize] {
+        if fixed[k] && with_room[techniques.product[k] as usize] == 0 {
             fixed[k] = false;
         }
     }
@@ -278,6 +272,17 @@ pub(crate) fn technology_point(
         }
     }
     None
+}
+
+/// Per product, how many of its techniques are variable (not `fixed`) and make something: those
+/// that can make more of it.
+fn variable_techniques(economy: &Economy, fixed: &[bool]) -> Vec<usize> {
+    let techniques = &economy.techniques;
+    let mut variable = vec![0usize; economy.products.len()];
+    for k in (0..techniques.len()).filter(|&k| !fixed[k] && techniques.output[k] > 0.0) {
+        variable[techniques.product[k] as usize] += 1;
+    }
+    variable
 }
 
 /// Rounds of [`technology_point`] that hold overfull techniques at their capacity.
@@ -336,12 +341,9 @@ fn along_mix(
             mix[techniques.product[k] as usize].push(k);
         }
     }
-    // Per product, how many techniques could make it (variable, with output): a technique
-    // overfull at every lambda is held at its capacity only where another can take over.
-    let mut variable = vec![0usize; n];
-    for k in (0..techniques.len()).filter(|&k| !fixed[k] && techniques.output[k] > 0.0) {
-        variable[techniques.product[k] as usize] += 1;
-    }
+    // A technique overfull at every lambda is held at its capacity only where another
+    // technique of its product can take over.
+    let variable = variable_techniques(economy, fixed);
     // Trade scales with lambda (in the iterate's proportion to it), so a product the iterate
     // exports or imports a little too much of bounds lambda instead of breaking the plan;
     // without a positive lambda in the iterate, trade stays as it is.
@@ -518,11 +520,7 @@ pub(crate) fn checked(lp: &LinearProgram, x: Vec<f64>, unbounded: bool) -> Optio
     if !within_bounds {
         return None;
     }
-    let x = if rows_feasible(lp, &x) {
-        x
-    } else {
-        rounding_covered(lp, x)?
-    };
+    let x = rounding_covered(lp, x)?;
     let objective = if unbounded {
         f64::INFINITY
     } else {
@@ -534,30 +532,25 @@ pub(crate) fn checked(lp: &LinearProgram, x: Vec<f64>, unbounded: bool) -> Optio
 /// Rounds of [`rounding_covered`]: each covers the inputs the last one's extra output took.
 const ROUNDING_ROUNDS: usize = 3;
 
-/// `x` with every row it leaves short of its lower limit covered by a little more of the column
-/// that supplies most of that row, where that column has room; `None` when a row's upper limit
-/// fails or rows are still short after [`ROUNDING_ROUNDS`]. Leontief solves round to 1e-16 of
+/// `x` where every row holds ([`row_shortfalls`]), or with every row it leaves short of its
+/// lower limit covered by a little more of the column that supplies most of that row, where
+/// that column has room; `None` when a row's upper limit fails or rows are still short after
+/// [`ROUNDING_ROUNDS`]. Leontief solves round to 1e-16 of
 /// the largest quantities, which leaves rows whose terms are tiny (1e-8 beside plan quantities
 /// near 1 at 10^5 products) short far beyond their own relative tolerance, and a product the
 /// repair set aside short by what rounding asks of it: neither is a reason to lose the plan.
 fn rounding_covered(lp: &LinearProgram, mut x: Vec<f64>) -> Option<Vec<f64>> {
     let m = lp.num_rows();
-    for _ in 0..ROUNDING_ROUNDS {
-        let rows = lp.row_activity(&x);
-        let size = row_sizes(lp, &x);
-        let mut short = vec![0.0; m];
-        for i in 0..m {
-            let slack = FEASIBILITY_TOLERANCE * size[i].max(1e-300);
-            if rows[i] > lp.row_upper[i] + slack {
-                return None;
-            }
-            if rows[i] < lp.row_lower[i] - slack {
-                short[i] = lp.row_lower[i] - rows[i];
-            }
-        }
+    let mut rounds = 0;
+    loop {
+        let short = row_shortfalls(lp, &x)?;
         if short.iter().all(|&s| s == 0.0) {
             return Some(x);
         }
+        if rounds == ROUNDING_ROUNDS {
+            return None;
+        }
+        rounds += 1;
         // Per short row: the column with room that supplies most of it (then the one whose
         // coefficient is largest, for rows nothing supplies yet).
         let mut supplier: Vec<Option<(usize, f64, f64)>> = vec![None; m];
@@ -587,7 +580,6 @@ fn rounding_covered(lp: &LinearProgram, mut x: Vec<f64>) -> Option<Vec<f64>> {
             x[j] = (x[j] + deficit * hair / v).min(lp.col_upper[j]);
         }
     }
-    rows_feasible(lp, &x).then_some(x)
 }
 
 /// `constant[i] -= M_ij x_j` over the balance rows of column `j`.
@@ -846,14 +838,28 @@ pub(crate) fn warm_plan(model: &PlanLp, warm: Option<(&[f64], &[f64])>) -> Optio
         .and_then(|(x, _)| checked(lp, clamped(model, x), false))
 }
 
-/// Whether every row of `lp` holds at `x`, to [`FEASIBILITY_TOLERANCE`] of its terms.
-pub fn rows_feasible(lp: &LinearProgram, x: &[f64]) -> bool {
+/// Per row of `lp`, how far `x` leaves it below its lower limit beyond [`FEASIBILITY_TOLERANCE`]
+/// of its terms (0 where it holds); `None` where some row exceeds its upper limit by more.
+fn row_shortfalls(lp: &LinearProgram, x: &[f64]) -> Option<Vec<f64>> {
     let rows = lp.row_activity(x);
     let size = row_sizes(lp, x);
-    (0..lp.num_rows()).all(|i| {
+    let mut short = vec![0.0; lp.num_rows()];
+    for i in 0..lp.num_rows() {
         let slack = FEASIBILITY_TOLERANCE * size[i].max(1e-300);
-        rows[i] >= lp.row_lower[i] - slack && rows[i] <= lp.row_upper[i] + slack
-    })
+        if rows[i] > lp.row_upper[i] + slack {
+            return None;
+        }
+        if rows[i] < lp.row_lower[i] - slack {
+            short[i] = lp.row_lower[i] - rows[i];
+        }
+    }
+    Some(short)
+}
+
+/// Whether every row of `lp` holds at `x`, to [`FEASIBILITY_TOLERANCE`] of its terms.
+#[cfg(test)]
+pub fn rows_feasible(lp: &LinearProgram, x: &[f64]) -> bool {
+    row_shortfalls(lp, x).is_some_and(|short| short.iter().all(|&s| s == 0.0))
 }
 
 /// `y` with the signs the bound takes (balance rows, the first `n`, `>= 0` take multipliers
