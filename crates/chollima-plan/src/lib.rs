@@ -226,6 +226,10 @@ pub struct Plan {
     /// Duals of the balance rows in the last stage, in units of that stage's lambda per unit
     /// of product (so the last group's target bundle is worth 1).
     pub shadow_price: Vec<f64>,
+    /// The last stage's multipliers of every row of the LP, in the convention of
+    /// [`LinearProgram::dual_bound`] (empty without a point): what a caller that relaxes a
+    /// bigger LP into this one prices that LP's rows with.
+    pub row_dual: Vec<f64>,
     pub resources: Vec<ResourceUse>,
     /// Resources and technique capacities used to within 1e-7 (relative) of their limit.
     pub binding: Vec<String>,
@@ -255,7 +259,7 @@ pub fn plan_model(economy: &Economy, model: PlanLp, settings: &PlanSettings) -> 
     rayon::scope(|_| plan_stages(economy, model, settings))
 }
 
-fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) -> Plan {
+pub(crate) fn plan_stages(economy: &Economy, mut model: PlanLp, settings: &PlanSettings) -> Plan {
     let start = Instant::now();
     let unobtainable = diagnosis::unobtainable_targets(economy, &model);
     if !unobtainable.is_empty() {
@@ -827,6 +831,7 @@ fn finish(
         supply,
         target: model.target.clone(),
         shadow_price,
+        row_dual: solution.row_dual.clone(),
         resources,
         binding,
         gap,
@@ -859,6 +864,7 @@ fn empty_plan(
         supply: vec![0.0; n],
         target: model.target.clone(),
         shadow_price: vec![0.0; n],
+        row_dual: Vec::new(),
         resources: Vec::new(),
         binding: Vec::new(),
         gap: f64::NAN,
