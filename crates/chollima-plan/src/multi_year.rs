@@ -691,6 +691,16 @@ fn plan_years_staged(
                     stop: raced.then_some(stop),
                 },
             };
+            // A first stage starts PDHG from that plan and the bound's multipliers: prices near
+            // the optimum's from the start (a five-year plan of 10^4 products, `--method pdlp
+            // --time-limit 120`: 5.513 within 7.7 % against 4.301 within 28 % from zero).
+            let warm_first = match (warm, &first_plan, &first_bound) {
+                (None, Some((x, _)), Some((_, y))) => Some((x.clone(), y.clone())),
+                _ => None,
+            };
+            let warm = warm.or(warm_first
+                .as_ref()
+                .map(|(x, y)| (x.as_slice(), y.as_slice())));
             first_order::run(&stage, warm, first_plan, first_bound, &mut certify)
         };
         let mut held_within = (g > 0).then_some(first_order_slack);
