@@ -671,6 +671,7 @@ fn plan_years_staged(
                 .flatten()
                 .map(|prices| {
                     let (bound, y) = certificates.upper_bound(&prices);
+                    certificates.keep_direction(&y);
                     (bound, reduced.reduced_multipliers(&y))
                 });
             // The stage's time limit counts from its start, the first plan and bound included.

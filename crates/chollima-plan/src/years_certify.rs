@@ -708,6 +708,17 @@ impl<'a> YearCertificates<'a> {
         (year, demand, Some((column, iterate_lambda)))
     }
 
+    /// Keeps the year prices of `y` (multipliers of the whole LP) as a direction of the surrogate
+    /// bound at later checks, as a Lagrangian round's are kept: a bound found apart from the
+    /// iterates (the free-plant years) then combines, year by year, with PDHG's prices.
+    pub fn keep_direction(&self, y: &[f64]) {
+        let mut kept = self.directions.borrow_mut();
+        if kept.len() == KEPT_DIRECTIONS {
+            kept.remove(0);
+        }
+        kept.push(y.to_vec());
+    }
+
     /// An upper bound on the current stage's optimum from approximate multipliers `y`, with the
     /// multipliers that give it.
     pub fn upper_bound(&self, y: &[f64]) -> (f64, Vec<f64>) {
