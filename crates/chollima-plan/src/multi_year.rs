@@ -692,11 +692,15 @@ fn plan_years_staged(
                     stop: raced.then_some(stop),
                 },
             };
-            // A first stage starts PDHG from that plan and the bound's multipliers: prices near
-            // the optimum's from the start (a five-year plan of 10^4 products, `--method pdlp
-            // --time-limit 120`: 5.513 within 7.7 % against 4.301 within 28 % from zero).
+            // A first stage beyond the Lagrangian rounds' reach starts PDHG from that plan and
+            // the bound's multipliers (a five-year plan of 10^4 products, `--method pdlp
+            // --time-limit 120`: 5.515 within 5.7 % against 5.407 within 8.3 % from zero). Not
+            // where the rounds run: at 300 products it took PDHG 3x the iterations to 1 %
+            // (17-21 s against 7.0-7.5 s), at 2000 it made no difference.
             let warm_first = match (warm, &first_plan, &first_bound) {
-                (None, Some((x, _)), Some((_, y))) => Some((x.clone(), y.clone())),
+                (None, Some((x, _)), Some((_, y))) if !certificates.lagrangian_rounds() => {
+                    Some((x.clone(), y.clone()))
+                }
                 _ => None,
             };
             let warm = warm.or(warm_first

@@ -708,6 +708,13 @@ impl<'a> YearCertificates<'a> {
         (year, demand, Some((column, iterate_lambda)))
     }
 
+    /// Whether the bound checks make Lagrangian rounds here (every year's LP at most
+    /// [`LAGRANGIAN_NONZEROS`]): where they do, the bound closes in on its own.
+    pub fn lagrangian_rounds(&self) -> bool {
+        let year_nonzeros = self.model.years.iter().map(|y| y.lp.nnz()).max();
+        year_nonzeros.unwrap_or(0) <= LAGRANGIAN_NONZEROS
+    }
+
     /// Keeps the year prices of `y` (multipliers of the whole LP) as a direction of the surrogate
     /// bound at later checks, as a Lagrangian round's are kept: a bound found apart from the
     /// iterates (the free-plant years) then combines, year by year, with PDHG's prices.
@@ -787,14 +794,8 @@ impl<'a> YearCertificates<'a> {
             self.directions.replace(kept);
             return None;
         };
-        let year_nonzeros = self
-            .model
-            .years
-            .iter()
-            .map(|y| y.lp.nnz())
-            .max()
-            .unwrap_or(0);
-        let prices = (year_nonzeros <= LAGRANGIAN_NONZEROS)
+        let prices = self
+            .lagrangian_rounds()
             .then(|| self.lagrangian_prices(&first.1))
             .flatten();
         let Some(prices) = prices else {
